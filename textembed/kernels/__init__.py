@@ -1,0 +1,1 @@
+"""Numba kernels: pure ``@njit`` functions, arrays and scalars in, arrays out."""
