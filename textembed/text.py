@@ -24,7 +24,7 @@ from itertools import chain, islice, repeat
 
 import numpy as np
 
-DEFAULT_FILTERS = '!"#$%&()*+,-./:;<=>?@[\\]^_`{|}~\t\n'
+from ._defaults import DEFAULT_FILTERS
 
 # Batches smaller than this take the plain path: building the byte buffer and
 # the lookup table costs more than it saves on a handful of texts.

@@ -1,0 +1,279 @@
+"""The ``textembed`` command-line tool.
+
+Each command parses its options, calls the library and prints. Heavy modules
+(numpy, numba) are imported inside the commands, so ``--help`` and
+``--version`` answer at once. Every user mistake ends in one line on standard
+error and a non-zero exit: 2 for usage errors, 1 for data errors.
+"""
+import os
+import shutil
+import sys
+import tempfile
+import time
+
+import click
+
+from ._version import __version__
+from ._defaults import DEFAULT_FILTERS
+from .io import InputError
+
+_PROGRESS_MIN_BYTES = 8 << 20
+
+
+def _warn(message):
+    click.echo(f"textembed: warning: {message}", err=True)
+
+
+def _info(message, quiet=False):
+    if not quiet:
+        click.echo(message, err=True)
+
+
+def tokenizer_options(command):
+    """Options shared by the commands that split text into words."""
+    options = [
+        click.option("--encoding", default="utf-8", show_default=True,
+                     help="Text encoding of INPUT; undecodable bytes are replaced and counted."),
+        click.option("--filters", default=DEFAULT_FILTERS, show_default="Keras' punctuation, tab, newline",
+                     help="Characters removed from the text (replaced by the split character)."),
+        click.option("--lower/--no-lower", default=True, show_default=True,
+                     help="Lower-case the text."),
+        click.option("--split", default=" ", show_default="space",
+                     help="Word separator."),
+        click.option("--char-level", is_flag=True, help="Every character is a token."),
+        click.option("--quiet", "-q", is_flag=True, help="No progress bar or summary."),
+    ]
+    for option in reversed(options):
+        command = option(command)
+    return command
+
+
+def _make_tokenizer(num_words=None, oov_token=None, filters=None, lower=True,
+                    split=" ", char_level=False):
+    from .text import Tokenizer
+
+    try:
+        return Tokenizer(num_words=num_words, filters=filters, lower=lower, split=split,
+                         char_level=char_level, oov_token=oov_token)
+    except (TypeError, ValueError) as error:
+        raise click.UsageError(str(error)) from None
+
+
+def _progress_lines(source, description, quiet):
+    """Yield the lines of ``source`` with a byte-based tqdm bar on large inputs."""
+    from tqdm import tqdm
+
+    show = not quiet and (source.size is None or source.size >= _PROGRESS_MIN_BYTES)
+    with tqdm(total=source.size, unit="B", unit_scale=True, desc=description,
+              disable=not show, file=sys.stderr, leave=False) as bar:
+        for n, line in enumerate(source, 1):
+            if n % 8192 == 0:
+                bar.update(source.position() - bar.n)
+            yield line
+        bar.update(max(source.position() - bar.n, 0))
+
+
+def _report_replaced(source):
+    if source.replaced:
+        _warn(f"{source.name}: {source.replaced:,} bytes were not valid {source.encoding} "
+              f"and were replaced by U+FFFD (is the file in another encoding? try --encoding latin-1)")
+
+
+def _spool_stdin():
+    """Copy standard input to a temporary file (for commands that read twice)."""
+    handle = tempfile.NamedTemporaryFile(prefix="textembed-stdin-", delete=False)
+    with handle:
+        shutil.copyfileobj(sys.stdin.buffer, handle)
+    if os.path.getsize(handle.name) == 0:
+        os.unlink(handle.name)
+        raise InputError("standard input is empty")
+    return handle.name
+
+
+def _fit_tokenizer(tokenizer, path, encoding, quiet, label):
+    from .io import TextSource
+
+    source = TextSource(path, encoding)
+    tokenizer.fit_on_texts(_progress_lines(source, label, quiet))
+    _report_replaced(source)
+    if not tokenizer.word_counts:
+        raise InputError(f"{source.name}: no words found (the text is empty after "
+                         "removing the filter characters)")
+    return source
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, "--version", "-V", prog_name="textembed")
+def cli():
+    """textembed: Keras-compatible text preprocessing, skip-gram word vectors
+    and sequence models, from the shell.
+
+    Run `textembed COMMAND --help` for the options of a command.
+    """
+
+
+@cli.command()
+@click.argument("input_path", metavar="INPUT")
+@click.option("-o", "--output", default=None,
+              help="Where to write the sequences (default: standard output).")
+@click.option("--load-tokenizer", default=None, metavar="JSON",
+              help="Use this tokenizer (from `tokenize` or Keras' to_json) instead of fitting one.")
+@click.option("--save-tokenizer", default=None, metavar="JSON",
+              help="Where to save the fitted tokenizer (default: OUTPUT.tokenizer.json, "
+                   "or INPUT.tokenizer.json without -o).")
+@click.option("--num-words", type=click.IntRange(min=1), default=None,
+              help="Keep only indices below this (the num_words-1 most frequent words).")
+@click.option("--oov-token", default=None, help="Token (index 1) that replaces unknown words.")
+@click.option("--words", is_flag=True, help="Write the kept words instead of their indices.")
+@tokenizer_options
+def tokenize(input_path, output, load_tokenizer, save_tokenizer, num_words, oov_token,
+             words, encoding, filters, lower, split, char_level, quiet):
+    """Turn each line of INPUT into a line of word indices.
+
+    INPUT is a text file (plain, .gz or .bz2) or - for standard input. Unless
+    --load-tokenizer is given, a Keras-compatible tokenizer is first fitted on
+    INPUT and saved as JSON.
+    """
+    from .io import TextSource, atomic_output
+
+    started = time.perf_counter()
+    spooled = None
+    try:
+        if load_tokenizer is not None:
+            tokenizer = _load_tokenizer_file(load_tokenizer)
+        else:
+            if input_path == "-":
+                spooled = input_path = _spool_stdin()
+            tokenizer = _make_tokenizer(num_words, oov_token, filters, lower, split, char_level)
+            _fit_tokenizer(tokenizer, input_path, encoding, quiet, "fitting")
+            if save_tokenizer is None:
+                base = output or ("stdin" if spooled else input_path)
+                save_tokenizer = base + ".tokenizer.json"
+            with atomic_output(save_tokenizer) as out:
+                out.write(tokenizer.to_json())
+        source = TextSource(input_path, encoding)
+        lines = _progress_lines(source, "tokenizing", quiet)
+        n_lines = n_tokens = 0
+        with _output_stream(output) as out:
+            for chunk in _batches(tokenizer.texts_to_sequences_generator(lines), 8192):
+                n_lines += len(chunk)
+                n_tokens += sum(map(len, chunk))
+                if words:
+                    out.write("\n".join(tokenizer.sequences_to_texts(chunk)))
+                else:
+                    out.write("\n".join(" ".join(map(str, seq)) for seq in chunk))
+                out.write("\n")
+        _report_replaced(source)
+    finally:
+        if spooled:
+            os.unlink(spooled)
+    summary = (f"tokenize: {n_lines:,} lines, {n_tokens:,} tokens, "
+               f"{len(tokenizer.word_index):,} words in the index, "
+               f"{time.perf_counter() - started:.1f} s")
+    if load_tokenizer is None:
+        summary += f"; tokenizer saved to {save_tokenizer}"
+    _info(summary, quiet)
+
+
+def _load_tokenizer_file(path):
+    from .text import tokenizer_from_json
+
+    try:
+        with open(path, encoding="utf-8") as handle:
+            text = handle.read()
+    except OSError as error:
+        raise InputError(f"{path}: cannot read the tokenizer: {error.strerror}") from None
+    except UnicodeDecodeError:
+        raise InputError(f"{path}: not a tokenizer JSON file (not UTF-8 text)") from None
+    try:
+        return tokenizer_from_json(text)
+    except (ValueError, TypeError) as error:
+        raise InputError(f"{path}: {error}") from None
+
+
+def _batches(iterator, size):
+    batch = []
+    for item in iterator:
+        batch.append(item)
+        if len(batch) == size:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
+
+
+class _StdoutTarget:
+    def __enter__(self):
+        return sys.stdout
+
+    def __exit__(self, *exc):
+        sys.stdout.flush()
+        return False
+
+
+def _output_stream(output):
+    from .io import atomic_output
+
+    return _StdoutTarget() if output in (None, "-") else atomic_output(output)
+
+
+@cli.command()
+@click.argument("input_path", metavar="INPUT")
+@click.option("-o", "--output", default=None,
+              help="Where to write the vocabulary (default: standard output).")
+@click.option("--min-count", type=click.IntRange(min=1), default=1, show_default=True,
+              help="Leave out words seen fewer times.")
+@click.option("--top", type=click.IntRange(min=1), default=None,
+              help="Write only the most frequent N words.")
+@tokenizer_options
+def vocab(input_path, output, min_count, top, encoding, filters, lower, split,
+          char_level, quiet):
+    """Count the words of INPUT: one `word<TAB>count` line each, most frequent first.
+
+    Ties keep the order of first appearance (as Keras' word_index does).
+    INPUT is a text file (plain, .gz or .bz2) or - for standard input.
+    """
+    started = time.perf_counter()
+    tokenizer = _make_tokenizer(None, None, filters, lower, split, char_level)
+    _fit_tokenizer(tokenizer, input_path, encoding, quiet, "counting")
+    counts = tokenizer.word_counts
+    written = 0
+    with _output_stream(output) as out:
+        for word in tokenizer.word_index:
+            count = counts[word]
+            if count < min_count or (top is not None and written >= top):
+                break
+            out.write(f"{word}\t{count}\n")
+            written += 1
+    _info(f"vocab: {tokenizer.document_count:,} lines, {sum(counts.values()):,} tokens, "
+          f"{len(counts):,} distinct words, {written:,} written, "
+          f"{time.perf_counter() - started:.1f} s", quiet)
+
+
+def main(argv=None):
+    """Entry point: run the click group, turning every user error into one line."""
+    try:
+        code = cli.main(args=argv, prog_name="textembed", standalone_mode=False)
+    except click.UsageError as error:
+        where = error.ctx.command_path if error.ctx is not None else "textembed"
+        click.echo(f"textembed: error: {error.format_message()} "
+                   f"(see `{where} --help`)", err=True)
+        sys.exit(2)
+    except click.ClickException as error:
+        click.echo(f"textembed: error: {error.format_message()}", err=True)
+        sys.exit(error.exit_code)
+    except InputError as error:
+        click.echo(f"textembed: error: {error}", err=True)
+        sys.exit(1)
+    except (KeyboardInterrupt, click.Abort):
+        click.echo("textembed: interrupted", err=True)
+        sys.exit(130)
+    except BrokenPipeError:
+        # The reader of our standard output went away (e.g. `| head`).
+        sys.stderr.close()
+        sys.exit(0)
+    sys.exit(code if isinstance(code, int) else 0)
+
+
+if __name__ == "__main__":
+    main()
