@@ -5,6 +5,7 @@ Each command parses its options, calls the library and prints. Heavy modules
 ``--version`` answer at once. Every user mistake ends in one line on standard
 error and a non-zero exit: 2 for usage errors, 1 for data errors.
 """
+import contextlib
 import os
 import shutil
 import sys
@@ -18,6 +19,28 @@ from ._defaults import DEFAULT_FILTERS
 from .io import InputError
 
 _PROGRESS_MIN_BYTES = 8 << 20
+_STDIN_NAME = "standard input"
+
+
+class _Interrupted(Exception):
+    """Ctrl-C inside a command, raised past click (which would print an empty
+    line first and turn it into click.Abort)."""
+
+
+class _Group(click.Group):
+    def invoke(self, ctx):
+        try:
+            return super().invoke(ctx)
+        except KeyboardInterrupt:
+            raise _Interrupted() from None
+
+
+class _ReaderGone(Exception):
+    """The reader of standard output closed it (e.g. ``textembed ... | head``).
+
+    Deliberately not an OSError: click turns a broken pipe into exit code 1
+    on its own, but a closed pipe is the reader's choice, not an error.
+    """
 
 
 def _warn(message):
@@ -29,10 +52,21 @@ def _info(message, quiet=False):
         click.echo(message, err=True)
 
 
+def _check_encoding_option(ctx, param, value):
+    from .io import check_encoding
+
+    try:
+        check_encoding(value)
+    except InputError as error:
+        raise click.BadParameter(str(error)) from None
+    return value
+
+
 def tokenizer_options(command):
     """Options shared by the commands that split text into words."""
     options = [
         click.option("--encoding", default="utf-8", show_default=True,
+                     callback=_check_encoding_option,
                      help="Text encoding of INPUT; undecodable bytes are replaced and counted."),
         click.option("--filters", default=DEFAULT_FILTERS, show_default="Keras' punctuation, tab, newline",
                      help="Characters removed from the text (replaced by the split character)."),
@@ -60,10 +94,15 @@ def _make_tokenizer(num_words=None, oov_token=None, filters=None, lower=True,
 
 
 def _progress_lines(source, description, quiet):
-    """Yield the lines of ``source`` with a byte-based tqdm bar on large inputs."""
+    """Yield the lines of ``source`` with a byte-based tqdm bar on large inputs.
+
+    The bar is drawn only when standard error is a terminal, so logs and
+    captured output get no carriage-return garbage.
+    """
     from tqdm import tqdm
 
-    show = not quiet and (source.size is None or source.size >= _PROGRESS_MIN_BYTES)
+    show = (not quiet and _stderr_is_terminal()
+            and (source.size is None or source.size >= _PROGRESS_MIN_BYTES))
     with tqdm(total=source.size, unit="B", unit_scale=True, desc=description,
               disable=not show, file=sys.stderr, leave=False) as bar:
         for n, line in enumerate(source, 1):
@@ -71,6 +110,13 @@ def _progress_lines(source, description, quiet):
                 bar.update(source.position() - bar.n)
             yield line
         bar.update(max(source.position() - bar.n, 0))
+
+
+def _stderr_is_terminal():
+    try:
+        return sys.stderr.isatty()
+    except (AttributeError, ValueError):
+        return False
 
 
 def _report_replaced(source):
@@ -82,18 +128,21 @@ def _report_replaced(source):
 def _spool_stdin():
     """Copy standard input to a temporary file (for commands that read twice)."""
     handle = tempfile.NamedTemporaryFile(prefix="textembed-stdin-", delete=False)
-    with handle:
-        shutil.copyfileobj(sys.stdin.buffer, handle)
-    if os.path.getsize(handle.name) == 0:
+    try:
+        with handle:
+            shutil.copyfileobj(sys.stdin.buffer, handle)
+        if os.path.getsize(handle.name) == 0:
+            raise InputError(f"{_STDIN_NAME} is empty")
+    except BaseException:  # Ctrl-C while reading too: leave no file behind
         os.unlink(handle.name)
-        raise InputError("standard input is empty")
+        raise
     return handle.name
 
 
-def _fit_tokenizer(tokenizer, path, encoding, quiet, label):
+def _fit_tokenizer(tokenizer, path, encoding, quiet, label, name=None):
     from .io import TextSource
 
-    source = TextSource(path, encoding)
+    source = TextSource(path, encoding, name=name)
     tokenizer.fit_on_texts(_progress_lines(source, label, quiet))
     _report_replaced(source)
     if not tokenizer.word_counts:
@@ -102,7 +151,7 @@ def _fit_tokenizer(tokenizer, path, encoding, quiet, label):
     return source
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, "--version", "-V", prog_name="textembed")
 def cli():
     """textembed: Keras-compatible text preprocessing, skip-gram word vectors
@@ -120,7 +169,7 @@ def cli():
               help="Use this tokenizer (from `tokenize` or Keras' to_json) instead of fitting one.")
 @click.option("--save-tokenizer", default=None, metavar="JSON",
               help="Where to save the fitted tokenizer (default: OUTPUT.tokenizer.json, "
-                   "or INPUT.tokenizer.json without -o).")
+                   "or INPUT.tokenizer.json without -o, stdin.tokenizer.json for -).")
 @click.option("--num-words", type=click.IntRange(min=1), default=None,
               help="Keep only indices below this (the num_words-1 most frequent words).")
 @click.option("--oov-token", default=None, help="Token (index 1) that replaces unknown words.")
@@ -134,24 +183,30 @@ def tokenize(input_path, output, load_tokenizer, save_tokenizer, num_words, oov_
     --load-tokenizer is given, a Keras-compatible tokenizer is first fitted on
     INPUT and saved as JSON.
     """
-    from .io import TextSource, atomic_output
+    from .io import TextSource, atomic_output, check_output_path
 
     started = time.perf_counter()
+    to_stdout = output in (None, "-")
+    if load_tokenizer is None and save_tokenizer is None:
+        base = input_path if to_stdout else output
+        save_tokenizer = ("stdin" if base == "-" else base) + ".tokenizer.json"
+    # Fail on a bad output path now, not after fitting on a large corpus.
+    for path in ([] if to_stdout else [output]) + ([save_tokenizer] if save_tokenizer else []):
+        check_output_path(path)
+    name = _STDIN_NAME if input_path == "-" else input_path
     spooled = None
     try:
         if load_tokenizer is not None:
             tokenizer = _load_tokenizer_file(load_tokenizer)
+            fitted = None
         else:
             if input_path == "-":
                 spooled = input_path = _spool_stdin()
             tokenizer = _make_tokenizer(num_words, oov_token, filters, lower, split, char_level)
-            _fit_tokenizer(tokenizer, input_path, encoding, quiet, "fitting")
-            if save_tokenizer is None:
-                base = output or ("stdin" if spooled else input_path)
-                save_tokenizer = base + ".tokenizer.json"
+            fitted = _fit_tokenizer(tokenizer, input_path, encoding, quiet, "fitting", name)
             with atomic_output(save_tokenizer) as out:
                 out.write(tokenizer.to_json())
-        source = TextSource(input_path, encoding)
+        source = TextSource(input_path, encoding, name=name)
         lines = _progress_lines(source, "tokenizing", quiet)
         n_lines = n_tokens = 0
         with _output_stream(output) as out:
@@ -163,7 +218,8 @@ def tokenize(input_path, output, load_tokenizer, save_tokenizer, num_words, oov_
                 else:
                     out.write("\n".join(" ".join(map(str, seq)) for seq in chunk))
                 out.write("\n")
-        _report_replaced(source)
+        if fitted is None:  # else the same bytes were already reported
+            _report_replaced(source)
     finally:
         if spooled:
             os.unlink(spooled)
@@ -186,9 +242,40 @@ def _load_tokenizer_file(path):
     except UnicodeDecodeError:
         raise InputError(f"{path}: not a tokenizer JSON file (not UTF-8 text)") from None
     try:
-        return tokenizer_from_json(text)
+        tokenizer = tokenizer_from_json(text)
     except (ValueError, TypeError) as error:
         raise InputError(f"{path}: {error}") from None
+    except (AttributeError, KeyError) as error:  # e.g. a list where a dict belongs
+        raise InputError(f"{path}: not a usable tokenizer JSON: {error}") from None
+    problem = _tokenizer_problem(tokenizer)
+    if problem:
+        raise InputError(f"{path}: not a usable tokenizer JSON: {problem}")
+    return tokenizer
+
+
+def _is_int(value):
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def _tokenizer_problem(tokenizer):
+    """What makes a loaded tokenizer unusable (None if nothing): the JSON
+    parsed, but a field has a type that would crash later, mid-output."""
+    for field in ("filters", "split"):
+        if not isinstance(getattr(tokenizer, field), str):
+            return f"{field} must be a string"
+    if tokenizer.oov_token is not None and not isinstance(tokenizer.oov_token, str):
+        return "oov_token must be a string or null"
+    word_index, index_word = tokenizer.word_index, tokenizer.index_word
+    if not isinstance(word_index, dict) or not all(
+            isinstance(w, str) and _is_int(i) and i >= 1 for w, i in word_index.items()):
+        return "word_index must map words to indices >= 1"
+    if not isinstance(index_word, dict) or not all(
+            isinstance(w, str) for w in index_word.values()):
+        return "index_word must map indices to words"
+    if not isinstance(tokenizer.word_counts, dict) or not all(
+            _is_int(c) for c in tokenizer.word_counts.values()):
+        return "word_counts must map words to counts"
+    return None
 
 
 def _batches(iterator, size):
@@ -206,8 +293,20 @@ class _StdoutTarget:
     def __enter__(self):
         return sys.stdout
 
-    def __exit__(self, *exc):
-        sys.stdout.flush()
+    def __exit__(self, exc_type, exc, traceback):
+        try:
+            if exc_type is None:
+                sys.stdout.flush()
+        except BrokenPipeError:
+            exc_type = BrokenPipeError
+        if exc_type is not None and issubclass(exc_type, BrokenPipeError):
+            # Send what is still buffered to /dev/null, so the interpreter's
+            # final flush does not fail again with a message on stderr.
+            with contextlib.suppress(OSError, ValueError):
+                devnull = os.open(os.devnull, os.O_WRONLY)
+                os.dup2(devnull, sys.stdout.fileno())
+                os.close(devnull)
+            raise _ReaderGone() from None
         return False
 
 
@@ -233,7 +332,11 @@ def vocab(input_path, output, min_count, top, encoding, filters, lower, split,
     Ties keep the order of first appearance (as Keras' word_index does).
     INPUT is a text file (plain, .gz or .bz2) or - for standard input.
     """
+    from .io import check_output_path
+
     started = time.perf_counter()
+    if output not in (None, "-"):
+        check_output_path(output)
     tokenizer = _make_tokenizer(None, None, filters, lower, split, char_level)
     _fit_tokenizer(tokenizer, input_path, encoding, quiet, "counting")
     counts = tokenizer.word_counts
@@ -250,10 +353,16 @@ def vocab(input_path, output, min_count, top, encoding, filters, lower, split,
           f"{time.perf_counter() - started:.1f} s", quiet)
 
 
+_NoArgsIsHelpError = getattr(click.exceptions, "NoArgsIsHelpError", ())
+
+
 def main(argv=None):
     """Entry point: run the click group, turning every user error into one line."""
     try:
         code = cli.main(args=argv, prog_name="textembed", standalone_mode=False)
+    except _NoArgsIsHelpError as error:  # bare `textembed` (click >= 8.2)
+        error.show()
+        sys.exit(2)
     except click.UsageError as error:
         where = error.ctx.command_path if error.ctx is not None else "textembed"
         click.echo(f"textembed: error: {error.format_message()} "
@@ -265,13 +374,18 @@ def main(argv=None):
     except InputError as error:
         click.echo(f"textembed: error: {error}", err=True)
         sys.exit(1)
-    except (KeyboardInterrupt, click.Abort):
-        click.echo("textembed: interrupted", err=True)
+    except (_Interrupted, KeyboardInterrupt, click.Abort):
+        # On a terminal, start a new line after the echoed ^C.
+        start = "\n" if _stderr_is_terminal() else ""
+        click.echo(f"{start}textembed: interrupted", err=True)
         sys.exit(130)
-    except BrokenPipeError:
+    except _ReaderGone:
         # The reader of our standard output went away (e.g. `| head`).
-        sys.stderr.close()
         sys.exit(0)
+    except OSError as error:  # the system refused a read or write (disk full...)
+        where = f"{error.filename}: " if error.filename else ""
+        click.echo(f"textembed: error: {where}{error.strerror or error}", err=True)
+        sys.exit(1)
     sys.exit(code if isinstance(code, int) else 0)
 
 

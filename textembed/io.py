@@ -16,8 +16,12 @@ import io
 import os
 import sys
 import tempfile
+import zlib
 
 _SNIFF_BYTES = 8192
+# What a broken compressed stream raises: gzip/bz2 raise OSError or EOFError,
+# but a corrupt deflate block inside a valid gzip header raises zlib.error.
+_READ_ERRORS = (OSError, EOFError, zlib.error)
 
 
 class InputError(Exception):
@@ -49,19 +53,16 @@ class TextSource:
     ``\\n`` only (a stray ``\\x85`` or ``\\r`` inside a line stays a character).
     ``size`` is the file size in bytes (None for standard input),
     ``position()`` the bytes read so far, ``replaced`` the number of bytes
-    that were not valid in ``encoding``.
+    that were not valid in ``encoding``. ``name`` (default: the path, or
+    "standard input" for ``-``) is how messages refer to the input.
     """
 
-    def __init__(self, path, encoding="utf-8"):
-        try:
-            codecs.lookup(encoding)
-        except LookupError:
-            raise InputError(f"unknown encoding {encoding!r}: use a Python codec "
-                             "name such as utf-8 or latin-1") from None
+    def __init__(self, path, encoding="utf-8", name=None):
+        check_encoding(encoding)
         self.path = path
         self.encoding = encoding
-        self.name = "standard input" if path == "-" else path
-        self.size = None if path == "-" else _check_file(path)
+        self.name = name or ("standard input" if path == "-" else path)
+        self.size = None if path == "-" else _check_file(path, self.name)
         self._counter = _ReplacementCounter()
         self._raw = None
 
@@ -86,53 +87,97 @@ class TextSource:
                 if line.endswith("\n"):
                     line = line[:-2] if line.endswith("\r\n") else line[:-1]
                 yield line
-        except (OSError, EOFError) as error:
-            raise InputError(f"{self.name}: cannot read: {error}") from None
+        except _READ_ERRORS as error:
+            hint = " (is it really compressed?)" if self.path.endswith((".gz", ".bz2")) else ""
+            raise InputError(f"{self.name}: cannot read{hint}: {error}") from None
         finally:
             if self.path != "-":
                 stream.close()
 
     def _open_binary(self):
+        nul_is_text = b"\x00" in "\n".encode(self.encoding)  # UTF-16, UTF-32
         if self.path == "-":
-            raw = sys.stdin.buffer
             self._raw = None
-            return _sniffed(raw, self.name)
-        raw = open(self.path, "rb")
+            reader = _sniffed(sys.stdin.buffer, self.name, nul_is_text)
+            if not reader.peek(1):
+                raise InputError("standard input is empty")
+            return reader
+        try:
+            raw = open(self.path, "rb")
+        except OSError as error:
+            raise InputError(f"{self.name}: cannot open: {error.strerror}") from None
         self._raw = raw
         if self.path.endswith(".gz"):
-            return _sniffed(gzip.GzipFile(fileobj=raw), self.name)
+            return _sniffed(gzip.GzipFile(fileobj=raw), self.name, nul_is_text)
         if self.path.endswith(".bz2"):
-            return _sniffed(bz2.BZ2File(raw), self.name)
-        return _sniffed(raw, self.name)
+            return _sniffed(bz2.BZ2File(raw), self.name, nul_is_text)
+        return _sniffed(raw, self.name, nul_is_text)
 
 
-def _check_file(path):
+def check_encoding(encoding):
+    """Raise InputError unless ``encoding`` names a text codec."""
+    try:
+        # TextIOWrapper refuses the bytes-to-bytes and str-to-str codecs
+        # (base64, rot13...) that codecs.lookup accepts.
+        io.TextIOWrapper(io.BytesIO(), encoding=encoding)
+    except LookupError:
+        raise InputError(f"unknown text encoding {encoding!r}: use a Python codec "
+                         "name such as utf-8 or latin-1") from None
+
+
+def _check_file(path, name=None):
+    name = name or path
     if not os.path.exists(path):
-        raise InputError(f"{path}: no such file")
+        raise InputError(f"{name}: no such file")
     if os.path.isdir(path):
-        raise InputError(f"{path}: is a directory, expected a text file")
+        raise InputError(f"{name}: is a directory, expected a text file")
     try:
         size = os.path.getsize(path)
         with open(path, "rb"):
             pass
     except OSError as error:
-        raise InputError(f"{path}: cannot open: {error.strerror}") from None
+        raise InputError(f"{name}: cannot open: {error.strerror}") from None
     if size == 0:
-        raise InputError(f"{path}: the file is empty")
+        raise InputError(f"{name}: the file is empty")
     return size
 
 
-def _sniffed(binary, name):
-    """A buffered reader over ``binary`` whose first block was checked for text."""
+def _sniffed(binary, name, nul_is_text=False):
+    """A buffered reader over ``binary`` whose first block was checked for text.
+
+    NUL bytes mean binary data, except in encodings (UTF-16, UTF-32) where
+    ordinary text contains them.
+    """
     reader = binary if isinstance(binary, io.BufferedReader) else io.BufferedReader(binary)
     try:
         head = reader.peek(_SNIFF_BYTES)[:_SNIFF_BYTES]
-    except (OSError, EOFError) as error:
+    except _READ_ERRORS as error:
         raise InputError(f"{name}: cannot read (is it really compressed?): {error}") from None
-    if b"\x00" in head:
+    if not nul_is_text and b"\x00" in head:
         raise InputError(f"{name}: looks like binary data (it contains NUL bytes), "
                          "expected a text file")
     return reader
+
+
+def check_output_path(path):
+    """Raise InputError if ``path`` cannot be an output file (call it early,
+    before the long work, so a typo in -o does not waste a run)."""
+    directory = os.path.dirname(os.path.abspath(path))
+    if not os.path.isdir(directory):
+        raise InputError(f"{path}: the folder {directory} does not exist")
+    if os.path.isdir(path):
+        raise InputError(f"{path}: is a directory, expected a file name")
+    return directory
+
+
+def _new_file_mode(path):
+    """The permissions ``path`` keeps (if it exists) or gets (0o666 minus umask)."""
+    try:
+        return os.stat(path).st_mode & 0o7777
+    except OSError:
+        umask = os.umask(0o022)
+        os.umask(umask)
+        return 0o666 & ~umask
 
 
 @contextlib.contextmanager
@@ -140,18 +185,21 @@ def atomic_output(path, mode="w", encoding="utf-8"):
     """Open a temporary file beside ``path``; rename it to ``path`` on success.
 
     On any exception (KeyboardInterrupt included) the temporary file is
-    removed and ``path`` is left as it was.
+    removed and ``path`` is left as it was. The new file gets the
+    permissions of the file it replaces, or the usual ones (0o666 minus the
+    umask) if there was none.
     """
-    directory = os.path.dirname(os.path.abspath(path))
-    if not os.path.isdir(directory):
-        raise InputError(f"{path}: the folder {directory} does not exist")
-    if os.path.isdir(path):
-        raise InputError(f"{path}: is a directory, expected a file name")
-    fd, tmp = tempfile.mkstemp(prefix=f".{os.path.basename(path)}.", suffix=".tmp",
-                               dir=directory)
+    directory = check_output_path(path)
+    try:
+        fd, tmp = tempfile.mkstemp(prefix=f".{os.path.basename(path)}.", suffix=".tmp",
+                                   dir=directory)
+    except OSError as error:
+        raise InputError(f"{path}: cannot write in the folder {directory}: "
+                         f"{error.strerror}") from None
     try:
         with os.fdopen(fd, mode, **({} if "b" in mode else {"encoding": encoding})) as out:
             yield out
+        os.chmod(tmp, _new_file_mode(path))
         os.replace(tmp, path)
     except BaseException:
         with contextlib.suppress(OSError):

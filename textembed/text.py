@@ -158,11 +158,14 @@ def _separator_bytes(filters, split):
 class _ByteBatch:
     """A batch of texts as one UTF-8 buffer with token spans.
 
+    texts: list of str without NUL characters; separators: bool (256,), the
+    ASCII bytes that split tokens (see ``_separator_bytes``).
+
     raw: bytes; buf: uint8 view of raw; starts, ends: int64 (n_tokens,) byte
     spans; doc_offsets: int64 (n_docs + 1,) token boundaries of each text.
     """
 
-    def __init__(self, texts, filters, split, lower):
+    def __init__(self, texts, separators, lower):
         from .kernels.text_kernels import scan_tokens
 
         if lower:
@@ -173,8 +176,7 @@ class _ByteBatch:
         raw = _DOC_MARK.join(texts).encode("utf-8", "surrogatepass") + b"\x00"
         self.raw = raw.lower() if lower else raw
         self.buf = np.frombuffer(self.raw, dtype=np.uint8)
-        self.starts, self.ends, self.doc_offsets = scan_tokens(
-            self.buf, _separator_bytes(filters, split))
+        self.starts, self.ends, self.doc_offsets = scan_tokens(self.buf, separators)
 
 
 def _encode_words(words):
@@ -269,7 +271,7 @@ class Tokenizer:
             return None
         if sum(map(str.count, texts, repeat(_DOC_MARK))):
             return None
-        return _ByteBatch(texts, self.filters, self.split, self.lower)
+        return _ByteBatch(texts, _separator_bytes(self.filters, self.split), self.lower)
 
     # -- fitting -----------------------------------------------------------
 
