@@ -353,6 +353,173 @@ def vocab(input_path, output, min_count, top, encoding, filters, lower, split,
           f"{time.perf_counter() - started:.1f} s", quiet)
 
 
+def _default_vectors_path(corpus, binary):
+    """``corpus.vec`` (``.bin`` with --binary) beside the corpus, without .gz/.bz2/.txt."""
+    if corpus == "-":
+        base = "stdin"
+    else:
+        base = corpus
+        for suffix in (".gz", ".bz2", ".txt"):
+            if base.endswith(suffix):
+                base = base[: -len(suffix)]
+    return base + (".bin" if binary else ".vec")
+
+
+@cli.command()
+@click.argument("corpus", metavar="CORPUS")
+@click.option("-o", "--output", default=None,
+              help="Where to write the vectors (default: CORPUS.vec, or .bin with --binary).")
+@click.option("--dim", type=click.IntRange(min=1), default=100, show_default=True,
+              help="Vector size.")
+@click.option("--window", type=click.IntRange(min=1), default=5, show_default=True,
+              help="Largest distance between a word and its context (shrunk at random).")
+@click.option("--negative", type=click.IntRange(min=1), default=5, show_default=True,
+              help="Negative samples per context window.")
+@click.option("--min-count", type=click.IntRange(min=1), default=5, show_default=True,
+              help="Leave out words seen fewer times.")
+@click.option("--max-vocab", type=click.IntRange(min=2), default=None,
+              help="Keep only the most frequent N words.")
+@click.option("--sample", type=click.FloatRange(min=0), default=1e-3, show_default=True,
+              help="Subsampling of frequent words (0: off).")
+@click.option("--epochs", type=click.IntRange(min=1), default=5, show_default=True,
+              help="Passes over the corpus.")
+@click.option("--alpha", type=click.FloatRange(min=0, min_open=True), default=0.025,
+              show_default=True, help="Initial learning rate (decays linearly).")
+@click.option("--min-alpha", type=click.FloatRange(min=0), default=0.0001, show_default=True,
+              help="Final learning rate.")
+@click.option("--threads", type=click.IntRange(min=1), default=None,
+              help="Training threads (default: all cores).")
+@click.option("--seed", type=click.IntRange(min=0), default=None,
+              help="Random seed; with --threads 1 the vectors are reproducible bit for bit.")
+@click.option("--binary", is_flag=True, help="Write word2vec's binary format (text otherwise).")
+@click.option("--tokenizer", type=click.Choice(["keras", "whitespace"]), default="keras",
+              show_default=True,
+              help="keras: strip punctuation like text_to_word_sequence; whitespace: split on "
+                   "whitespace only.")
+@click.option("--lower/--no-lower", default=True, show_default=True, help="Lower-case the text.")
+@click.option("--encoding", default="utf-8", show_default=True, callback=_check_encoding_option,
+              help="Text encoding of CORPUS; undecodable bytes are replaced and counted.")
+@click.option("--quiet", "-q", is_flag=True, help="No progress bar or summary.")
+def skipgram(corpus, output, dim, window, negative, min_count, max_vocab, sample, epochs,
+             alpha, min_alpha, threads, seed, binary, tokenizer, lower, encoding, quiet):
+    """Train skip-gram word vectors (negative sampling) on CORPUS.
+
+    CORPUS is a text file, one sentence or paragraph per line (plain, .gz or
+    .bz2), or - for standard input. The vectors are written in word2vec's
+    text format (or binary with --binary), which gensim and word2vec tools load.
+    """
+    from .io import check_input_file, check_output_path
+
+    if min_alpha > alpha:
+        raise click.BadParameter(f"{min_alpha} is above --alpha {alpha}",
+                                 param_hint="'--min-alpha'")
+    if corpus != "-":
+        check_input_file(corpus)
+    if output is None:
+        output = _default_vectors_path(corpus, binary)
+        _info(f"skipgram: vectors will be written to {output}", quiet)
+    check_output_path(output)
+    from .word2vec import train
+
+    try:
+        vectors = train(corpus, dim=dim, window=window, negative=negative,
+                        min_count=min_count, sample=sample, epochs=epochs, alpha=alpha,
+                        min_alpha=min_alpha, threads=threads, seed=seed, max_vocab=max_vocab,
+                        tokenizer=tokenizer, lower=lower, encoding=encoding,
+                        progress=not quiet and _stderr_is_terminal())
+    except ValueError as error:
+        raise InputError(f"{'standard input' if corpus == '-' else corpus}: {error}") from None
+    stats = vectors.stats
+    if stats.replaced_bytes:
+        _warn(f"{corpus}: {stats.replaced_bytes:,} bytes were not valid {encoding} and were "
+              "replaced by U+FFFD (is the file in another encoding? try --encoding latin-1)")
+    vectors.save_word2vec_format(output, binary=binary)
+    _info(f"skipgram: {stats.corpus_tokens:,} tokens x {epochs} epochs in {stats.seconds:.1f} s "
+          f"({stats.words_per_second / 1e3:,.0f}k words/s, {stats.threads} threads; "
+          f"reading {stats.encode_seconds:.1f} s), loss {stats.loss:.3f}; "
+          f"{len(vectors):,} words x {dim} saved to {output}", quiet)
+
+
+@cli.command()
+@click.argument("vectors_path", metavar="VECTORS")
+@click.option("--analogies", default=None, metavar="FILE",
+              help="Analogy questions ('a b c d' lines, ': section' headers), "
+                   "e.g. questions-words.txt.")
+@click.option("--pairs", multiple=True, metavar="FILE",
+              help="Word pairs with human scores ('w1<TAB>w2<TAB>score'), e.g. wordsim353.tsv; "
+                   "may be repeated.")
+@click.option("--restrict-vocab", type=click.IntRange(min=1), default=30000, show_default=True,
+              help="Analogies: answer among (and use only questions within) the N most "
+                   "frequent words.")
+@click.option("--case-sensitive", is_flag=True,
+              help="Match words as they are (default: lower-case, the most frequent "
+                   "spelling standing for all).")
+@click.option("--sections", is_flag=True, help="Also print one line per analogy section.")
+def evaluate(vectors_path, analogies, pairs, restrict_vocab, case_sensitive, sections):
+    """Score word VECTORS (word2vec text or binary file) on analogies and word pairs.
+
+    Prints one line per evaluation file: analogy accuracy (3CosAdd) with the
+    questions used and skipped; for each pairs file the Spearman correlation
+    between cosine similarity and the human scores.
+    """
+    if analogies is None and not pairs:
+        raise click.UsageError("give --analogies FILE and/or --pairs FILE")
+    vectors = _load_vectors(vectors_path)
+    if analogies is not None:
+        result = vectors.evaluate_word_analogies(analogies, restrict_vocab=restrict_vocab,
+                                                 case_insensitive=not case_sensitive)
+        click.echo(f"{analogies}: analogy accuracy {_score(result['accuracy'])} "
+                   f"({result['correct']:,}/{result['used']:,} questions), "
+                   f"{result['skipped']:,} skipped (a word not among the "
+                   f"{result['restrict_vocab']:,} most frequent)")
+        if sections:
+            for name, stats in result["sections"].items():
+                click.echo(f"  {name}: {_score(stats['accuracy'])} "
+                           f"({stats['correct']:,}/{stats['used']:,}), "
+                           f"{stats['skipped']:,} skipped")
+    for path in pairs:
+        result = vectors.evaluate_word_pairs(path, case_insensitive=not case_sensitive)
+        click.echo(f"{path}: Spearman {_score(result['spearman'])} "
+                   f"(Pearson {_score(result['pearson'])}), {result['used']:,} pairs used, "
+                   f"{result['skipped']:,} skipped (a word not in the vocabulary)")
+
+
+@cli.command()
+@click.argument("vectors_path", metavar="VECTORS")
+@click.argument("words", metavar="WORD...", nargs=-1, required=True)
+@click.option("-n", "--topn", type=click.IntRange(min=1), default=10, show_default=True,
+              help="How many neighbours to print.")
+@click.option("--minus", multiple=True, metavar="WORD",
+              help="Subtract this word's vector (analogies: `similar V king woman --minus man`).")
+@click.option("--restrict-vocab", type=click.IntRange(min=1), default=None,
+              help="Look only among the N most frequent words.")
+def similar(vectors_path, words, topn, minus, restrict_vocab):
+    """Print the words nearest to WORD (cosine similarity): `word<TAB>similarity` lines.
+
+    With several WORDs (and --minus), the query is the sum of their unit
+    vectors minus the --minus ones (3CosAdd); the query words are not printed.
+    """
+    vectors = _load_vectors(vectors_path)
+    try:
+        neighbours = vectors.most_similar(positive=list(words), negative=list(minus),
+                                          topn=topn, restrict_vocab=restrict_vocab)
+    except KeyError as error:
+        raise InputError(str(error)) from None
+    with _output_stream(None) as out:
+        for word, similarity in neighbours:
+            out.write(f"{word}\t{similarity:.4f}\n")
+
+
+def _load_vectors(path):
+    from .word2vec import load_word2vec_format
+
+    return load_word2vec_format(path)
+
+
+def _score(value):
+    return "n/a" if value != value else f"{value:.4f}"  # nan: nothing to score
+
+
 _NoArgsIsHelpError = getattr(click.exceptions, "NoArgsIsHelpError", ())
 
 

@@ -62,7 +62,7 @@ class TextSource:
         self.path = path
         self.encoding = encoding
         self.name = name or ("standard input" if path == "-" else path)
-        self.size = None if path == "-" else _check_file(path, self.name)
+        self.size = None if path == "-" else check_input_file(path, self.name)
         self._counter = _ReplacementCounter()
         self._raw = None
 
@@ -125,7 +125,9 @@ def check_encoding(encoding):
                          "name such as utf-8 or latin-1") from None
 
 
-def _check_file(path, name=None):
+def check_input_file(path, name=None):
+    """Size in bytes of an input file; InputError if it is missing, a
+    directory, unreadable or empty."""
     name = name or path
     if not os.path.exists(path):
         raise InputError(f"{name}: no such file")

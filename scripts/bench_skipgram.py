@@ -1,0 +1,189 @@
+"""Benchmark textembed's skip-gram trainer against gensim, in one run.
+
+Both tools train on the same corpus with the same settings (skip-gram,
+negative 5, window 5, dim 100, min-count 5, sample 1e-3, 5 epochs, 2 threads;
+gensim in corpus_file mode), one after the other, each in its own process so
+that its peak memory (max RSS) is its own. Both vector sets are scored by the
+same evaluator: WordSim-353 and SimLex-999 Spearman, analogy accuracy over the
+top-30k vocabulary. Words/s is corpus tokens x epochs / wall time of the whole
+run (vocabulary pass included).
+
+Extra checks:
+  --threads-check   textembed words/s with 1 thread vs 2 threads (1 epoch)
+  --memory-check    textembed peak memory on the corpus vs the corpus x4 (1 epoch)
+  --defaults        textembed with its default options (and gensim alpha=0.05)
+
+Usage: python scripts/bench_skipgram.py [--seeds 1 2 3] [--threads-check]
+       [--memory-check] [--defaults]
+Needs: pip install gensim (bench only).
+"""
+import argparse
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+SHARED = ROOT.parent / "shared" / "data"
+CORPUS = SHARED / "corpus" / "bench_corpus.txt"
+EVAL = SHARED / "eval"
+SETTINGS = dict(dim=100, window=5, negative=5, min_count=5, sample=1e-3, epochs=5, threads=2)
+
+
+def count_tokens(path):
+    with open(path, "rb") as handle:
+        return sum(len(line.split()) for line in handle)
+
+
+# -- children: one training run each, printing a JSON line --------------------
+
+def child_gensim(args):
+    from gensim.models import Word2Vec
+
+    start = time.perf_counter()
+    model = Word2Vec(corpus_file=args.corpus, sg=1, hs=0, negative=args.negative,
+                     window=args.window, vector_size=args.dim, min_count=args.min_count,
+                     sample=args.sample, epochs=args.epochs, workers=args.threads,
+                     alpha=args.alpha, min_alpha=0.0001, seed=args.seed)
+    wall = time.perf_counter() - start
+    model.wv.save_word2vec_format(args.out, binary=True)
+    print(json.dumps({"wall": wall}))
+
+
+def child_textembed(args):
+    from textembed.word2vec import train
+
+    start = time.perf_counter()
+    options = dict(dim=args.dim, window=args.window, negative=args.negative,
+                   min_count=args.min_count, sample=args.sample, epochs=args.epochs,
+                   threads=args.threads, seed=args.seed, tokenizer="whitespace")
+    if args.alpha is not None:
+        options["alpha"] = args.alpha
+    vectors = train(args.corpus, **options)
+    wall = time.perf_counter() - start
+    vectors.save_word2vec_format(args.out, binary=True)
+    print(json.dumps({"wall": wall, "loss": vectors.stats.loss}))
+
+
+# -- parent -----------------------------------------------------------------
+
+def run_child(tool, corpus, out, seed, alpha=None, **overrides):
+    settings = dict(SETTINGS, **overrides)
+    command = [sys.executable, __file__, "--child", tool, "--corpus", str(corpus),
+               "--out", out, "--seed", str(seed)]
+    for key, value in settings.items():
+        command += [f"--{key.replace('_', '-')}", str(value)]
+    if alpha is not None:
+        command += ["--alpha", str(alpha)]
+    process = subprocess.Popen(command, stdout=subprocess.PIPE, text=True, cwd=ROOT)
+    output = process.stdout.read()
+    _, status, usage = os.wait4(process.pid, 0)
+    process.returncode = os.waitstatus_to_exitcode(status)
+    if process.returncode != 0:
+        raise SystemExit(f"bench_skipgram: the {tool} run failed (exit {process.returncode})")
+    result = json.loads(output.strip().splitlines()[-1])
+    result["peak_mb"] = usage.ru_maxrss / 1024
+    return result
+
+
+def evaluate(path):
+    from textembed.word2vec import load_word2vec_format
+
+    vectors = load_word2vec_format(path, binary=True)
+    analogies = vectors.evaluate_word_analogies(EVAL / "questions-words.txt", restrict_vocab=30000)
+    ws353 = vectors.evaluate_word_pairs(EVAL / "wordsim353.tsv")
+    simlex = vectors.evaluate_word_pairs(EVAL / "simlex999.txt")
+    return {"ws353": ws353["spearman"], "simlex": simlex["spearman"],
+            "analogy": analogies["accuracy"], "vocab": len(vectors)}
+
+
+def train_and_score(tool, corpus, tokens, seed, scratch, alpha=None, **overrides):
+    out = os.path.join(scratch, f"{tool}-{seed}.bin")
+    result = run_child(tool, corpus, out, seed, alpha=alpha, **overrides)
+    epochs = overrides.get("epochs", SETTINGS["epochs"])
+    result["words_per_s"] = tokens * epochs / result["wall"]
+    result.update(evaluate(out))
+    os.unlink(out)
+    print(f"  {tool:<10} seed {seed}: {result['wall']:6.1f} s  "
+          f"{result['words_per_s'] / 1e3:6.0f}k words/s  peak {result['peak_mb']:5.0f} MB  "
+          f"WS353 {result['ws353']:.3f}  SimLex {result['simlex']:.3f}  "
+          f"analogy {result['analogy']:.3f}", flush=True)
+    return result
+
+
+def mean(rows, key):
+    return sum(r[key] for r in rows) / len(rows)
+
+
+def compare(title, ours, theirs, keys=("wall", "words_per_s", "peak_mb", "ws353", "simlex", "analogy")):
+    print(f"\n{title}")
+    print(f"{'':<12} {'textembed':>10} {'gensim':>10} {'ratio':>7}")
+    for key in keys:
+        a, b = mean(ours, key), mean(theirs, key)
+        print(f"{key:<12} {a:>10.3f} {b:>10.3f} {a / b:>6.2f}x")
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--child", choices=["gensim", "textembed"])
+    parser.add_argument("--corpus", default=str(CORPUS))
+    parser.add_argument("--out")
+    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--seeds", type=int, nargs="+", default=[1, 2, 3])
+    for key, value in SETTINGS.items():
+        parser.add_argument(f"--{key.replace('_', '-')}", type=type(value), default=value)
+    parser.add_argument("--alpha", type=float, default=None)
+    parser.add_argument("--threads-check", action="store_true")
+    parser.add_argument("--memory-check", action="store_true")
+    parser.add_argument("--defaults", action="store_true")
+    parser.add_argument("--skip-main", action="store_true", help="only the extra checks")
+    args = parser.parse_args()
+
+    if args.child == "gensim":
+        if args.alpha is None:
+            args.alpha = 0.025
+        return child_gensim(args)
+    if args.child == "textembed":
+        return child_textembed(args)
+
+    if not Path(args.corpus).exists() or not EVAL.exists():
+        sys.exit(f"bench_skipgram: {args.corpus} or {EVAL} not found (the shared data folder)")
+    tokens = count_tokens(args.corpus)
+    print(f"corpus {args.corpus}: {tokens:,} tokens; settings {SETTINGS}")
+    with tempfile.TemporaryDirectory(prefix="bench-skipgram-") as scratch:
+        if not args.skip_main:
+            ours, theirs = [], []
+            for seed in args.seeds:
+                theirs.append(train_and_score("gensim", args.corpus, tokens, seed, scratch, alpha=0.025))
+                ours.append(train_and_score("textembed", args.corpus, tokens, seed, scratch, alpha=0.025))
+            compare(f"same settings (alpha 0.025), mean over seeds {args.seeds}", ours, theirs)
+        if args.defaults:
+            ours = [train_and_score("textembed", args.corpus, tokens, s, scratch) for s in args.seeds]
+            theirs = [train_and_score("gensim", args.corpus, tokens, s, scratch, alpha=0.05)
+                      for s in args.seeds]
+            compare("textembed defaults vs gensim alpha=0.05 "
+                    "(fastText reference: WS353 0.604, SimLex 0.396, analogy 0.195)", ours, theirs)
+        if args.threads_check:
+            one = train_and_score("textembed", args.corpus, tokens, 1, scratch, threads=1, epochs=1)
+            two = train_and_score("textembed", args.corpus, tokens, 1, scratch, threads=2, epochs=1)
+            print(f"\nthreads (1 epoch): 1 thread {one['words_per_s'] / 1e3:.0f}k words/s, "
+                  f"2 threads {two['words_per_s'] / 1e3:.0f}k words/s "
+                  f"({two['words_per_s'] / one['words_per_s']:.2f}x)")
+        if args.memory_check:
+            big = os.path.join(scratch, "corpus_x4.txt")
+            with open(big, "wb") as out:
+                data = Path(args.corpus).read_bytes()
+                for _ in range(4):
+                    out.write(data)
+            del data
+            small = train_and_score("textembed", args.corpus, tokens, 1, scratch, epochs=1)
+            large = train_and_score("textembed", big, 4 * tokens, 1, scratch, epochs=1)
+            print(f"\nmemory (1 epoch): corpus {small['peak_mb']:.0f} MB, corpus x4 "
+                  f"{large['peak_mb']:.0f} MB ({large['peak_mb'] / small['peak_mb'] - 1:+.1%})")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,7 @@
+"""Skip-gram word vectors: the vocabulary, the corpus encoding, the training
+loop and the vectors object (queries, evaluation, word2vec file formats).
+
+One import line per module.
+"""
+from .vectors import NotInVocabularyError, WordVectors, load_word2vec_format
+from .training import DEFAULTS, TrainingStats, train
