@@ -51,15 +51,37 @@ def text_to_word_sequence(text, filters=DEFAULT_FILTERS, lower=True, split=" "):
     ``split``, splits on ``split`` and drops empty strings.
     Returns a list of str.
     """
-    if not isinstance(text, str):
-        raise TypeError(
-            f"text must be a str, got {type(text).__name__}; "
-            "for many texts call it once per text or use Tokenizer")
-    _check_split(split)
+    return list(filter(None, _split_pieces(text, filters, lower, split)))
+
+
+@lru_cache(maxsize=64)
+def _byte_table(filters, split):
+    """A bytes.translate table for ASCII filters and split, else None."""
+    if not (filters + split).isascii() or len(split) != 1:
+        return None
+    return bytes.maketrans(filters.encode(), split.encode() * len(filters))
+
+
+def _split_pieces(text, filters, lower, split):
+    """``text`` lower-cased, filtered and split on ``split``, empty pieces kept."""
+    if type(text) is not str:
+        if not isinstance(text, str):
+            raise TypeError(
+                f"text must be a str, got {type(text).__name__}; "
+                "for many texts call it once per text or use Tokenizer")
+    if not split or not isinstance(split, str):
+        _check_split(split)
+    table = _byte_table(filters, split)
+    if table is not None and text.isascii():
+        # ASCII text: bytes.lower and bytes.translate are plain table
+        # look-ups, several times faster than their str counterparts.
+        raw = text.encode("ascii")
+        if lower:
+            raw = raw.lower()
+        return raw.translate(table).decode("ascii").split(split)
     if lower:
         text = text.lower()
-    text = text.translate(_translate_table(filters, split))
-    return [w for w in text.split(split) if w]
+    return text.translate(_translate_table(filters, split)).split(split)
 
 
 def _stable_hash(word):
@@ -72,7 +94,22 @@ def _md5_hash(word):
     return int.from_bytes(md5(word.encode()).digest(), "big")
 
 
-_HASH_CACHES = {_stable_hash: {}, _md5_hash: {}}
+_BUILTIN_HASHES = (_stable_hash, _md5_hash)
+# (hash function, n - 1) -> {word: index}: a word is hashed once per process,
+# not once per occurrence. Only the built-in hashes are cached (a user's
+# callable may not be a pure function).
+_INDEX_CACHES = OrderedDict()
+_INDEX_CACHES_KEPT = 8
+
+
+def _index_cache(function, modulus):
+    key = (function, modulus)
+    cache = _INDEX_CACHES.get(key)
+    if cache is None:
+        cache = _INDEX_CACHES[key] = {}
+        if len(_INDEX_CACHES) > _INDEX_CACHES_KEPT:
+            _INDEX_CACHES.popitem(last=False)
+    return cache
 
 
 def _resolve_hash(hash_function):
@@ -110,21 +147,22 @@ def hashing_trick(text, n, hash_function=None, filters=DEFAULT_FILTERS,
             f"for padding), got {n}")
     function = _resolve_hash(hash_function)
     if analyzer is None:
-        words = text_to_word_sequence(text, filters, lower, split)
+        words = list(filter(None, _split_pieces(text, filters, lower, split)))
     else:
         words = analyzer(text)
     modulus = int(n) - 1
-    cache = _HASH_CACHES.get(function)
-    if cache is None:
+    if function not in _BUILTIN_HASHES:
         return [function(w) % modulus + 1 for w in words]
-    if len(cache) > _HASH_CACHE_LIMIT:
-        cache.clear()
-    hashes = [cache.get(w) for w in words]
-    if None in hashes:
-        for i, h in enumerate(hashes):
-            if h is None:
-                hashes[i] = cache[words[i]] = function(words[i])
-    return [h % modulus + 1 for h in hashes]
+    indices = _index_cache(function, modulus)
+    try:
+        return list(map(indices.__getitem__, words))
+    except KeyError:
+        if len(indices) > _HASH_CACHE_LIMIT:
+            indices.clear()
+        for w in words:
+            if w not in indices:
+                indices[w] = function(w) % modulus + 1
+        return list(map(indices.__getitem__, words))
 
 
 def one_hot(text, n, filters=DEFAULT_FILTERS, lower=True, split=" ",
