@@ -413,14 +413,22 @@ def skipgram(corpus, output, dim, window, negative, min_count, max_vocab, sample
     if min_alpha > alpha:
         raise click.BadParameter(f"{min_alpha} is above --alpha {alpha}",
                                  param_hint="'--min-alpha'")
+    if output == "-":
+        raise click.BadParameter("the vectors go to a file: give its name (standard output "
+                                 "is not supported)", param_hint="'-o' / '--output'")
     if corpus != "-":
         check_input_file(corpus)
     if output is None:
+        # Said in the summary line: announcing it now would put a second line
+        # before any error found while reading the corpus.
         output = _default_vectors_path(corpus, binary)
-        _info(f"skipgram: vectors will be written to {output}", quiet)
     check_output_path(output)
+    if corpus != "-" and os.path.exists(output) and os.path.samefile(corpus, output):
+        raise click.BadParameter(f"{output} is CORPUS itself: writing the vectors there "
+                                 "would replace the text", param_hint="'-o' / '--output'")
     from .word2vec import train
 
+    name = _STDIN_NAME if corpus == "-" else corpus
     try:
         vectors = train(corpus, dim=dim, window=window, negative=negative,
                         min_count=min_count, sample=sample, epochs=epochs, alpha=alpha,
@@ -428,10 +436,10 @@ def skipgram(corpus, output, dim, window, negative, min_count, max_vocab, sample
                         tokenizer=tokenizer, lower=lower, encoding=encoding,
                         progress=not quiet and _stderr_is_terminal())
     except ValueError as error:
-        raise InputError(f"{'standard input' if corpus == '-' else corpus}: {error}") from None
+        raise InputError(f"{name}: {error}") from None
     stats = vectors.stats
     if stats.replaced_bytes:
-        _warn(f"{corpus}: {stats.replaced_bytes:,} bytes were not valid {encoding} and were "
+        _warn(f"{name}: {stats.replaced_bytes:,} bytes were not valid {encoding} and were "
               "replaced by U+FFFD (is the file in another encoding? try --encoding latin-1)")
     vectors.save_word2vec_format(output, binary=binary)
     _info(f"skipgram: {stats.corpus_tokens:,} tokens x {epochs} epochs in {stats.seconds:.1f} s "

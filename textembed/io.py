@@ -65,6 +65,7 @@ class TextSource:
         self.size = None if path == "-" else check_input_file(path, self.name)
         self._counter = _ReplacementCounter()
         self._raw = None
+        self._end = 0  # position() once the file is closed
 
     @property
     def replaced(self):
@@ -73,26 +74,35 @@ class TextSource:
     def position(self):
         if self._raw is None:
             return 0
+        if self._raw.closed:
+            return self._end
         try:
             return self._raw.tell()
         except (OSError, ValueError):
             return 0
 
     def __iter__(self):
-        binary = self._open_binary()
-        stream = io.TextIOWrapper(binary, encoding=self.encoding,
-                                  errors=self._counter.name, newline="\n")
         try:
-            for line in stream:
-                if line.endswith("\n"):
-                    line = line[:-2] if line.endswith("\r\n") else line[:-1]
-                yield line
-        except _READ_ERRORS as error:
-            hint = " (is it really compressed?)" if self.path.endswith((".gz", ".bz2")) else ""
-            raise InputError(f"{self.name}: cannot read{hint}: {error}") from None
+            binary = self._open_binary()
+            stream = io.TextIOWrapper(binary, encoding=self.encoding,
+                                      errors=self._counter.name, newline="\n")
+            try:
+                for line in stream:
+                    if line.endswith("\n"):
+                        line = line[:-2] if line.endswith("\r\n") else line[:-1]
+                    yield line
+            except _READ_ERRORS as error:
+                hint = " (is it really compressed?)" if self.path.endswith((".gz", ".bz2")) else ""
+                raise InputError(f"{self.name}: cannot read{hint}: {error}") from None
+            finally:
+                self._end = self.position()
+                if self.path != "-":
+                    stream.close()
         finally:
-            if self.path != "-":
-                stream.close()
+            # GzipFile and BZ2File do not close the file they were handed, and
+            # a file refused by the text check was never wrapped at all.
+            if self._raw is not None:
+                self._raw.close()
 
     def _open_binary(self):
         nul_is_text = b"\x00" in "\n".encode(self.encoding)  # UTF-16, UTF-32

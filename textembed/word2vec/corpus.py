@@ -24,7 +24,10 @@ _TOKEN_JOINER = "\x1f"
 def separators_for(tokenizer):
     """The separator table of a tokenizer name: 'keras' or 'whitespace'."""
     if tokenizer == "keras":
-        return _separator_bytes(DEFAULT_FILTERS, " ")
+        # Keras' filters plus "\r": a carriage return inside a line would
+        # otherwise end up inside a word, which the word2vec file formats
+        # cannot store (its readers end a word at a space, tab, CR or LF).
+        return _separator_bytes(DEFAULT_FILTERS + "\r", " ")
     if tokenizer == "whitespace":
         return _separator_bytes(_WHITESPACE, " ")
     raise ValueError(f"tokenizer must be 'keras' or 'whitespace', got {tokenizer!r}")

@@ -127,11 +127,11 @@ def read_word2vec(path, binary=None, limit=None, encoding="utf-8", unicode_error
                               or limit < 1):
         raise ValueError(f"limit must be a positive integer or None, not {limit!r}")
     codecs.lookup(encoding)
-    handle = _open_vectors_file(path)
+    raw, handle = _open_vectors_file(path)
     try:
         try:
             n_words, dim, header_bytes = _read_header(handle, path)
-            looks_binary = _looks_binary(handle, encoding)
+            looks_binary = _looks_binary(handle, dim, encoding)
             if binary is None:
                 binary = looks_binary
             n_rows = n_words if limit is None else min(int(limit), n_words)
@@ -150,10 +150,12 @@ def read_word2vec(path, binary=None, limit=None, encoding="utf-8", unicode_error
             raise InputError(f"{path}: cannot read{hint}: {error}") from None
     finally:
         handle.close()
+        raw.close()  # GzipFile and BZ2File leave the file they were handed open
     return _drop_duplicates(words, vectors)
 
 
 def _open_vectors_file(path):
+    """(raw file, reader): the reader decompresses .gz / .bz2; close both."""
     if not os.path.exists(path):
         raise InputError(f"{path}: no such file")
     if os.path.isdir(path):
@@ -169,10 +171,10 @@ def _open_vectors_file(path):
         raw.close()
         raise
     if path.endswith(".gz"):
-        return gzip.GzipFile(fileobj=raw, mode="rb")
+        return raw, gzip.GzipFile(fileobj=raw, mode="rb")
     if path.endswith(".bz2"):
-        return bz2.BZ2File(raw, mode="rb")
-    return raw
+        return raw, bz2.BZ2File(raw, mode="rb")
+    return raw, raw
 
 
 def _preview(data, size=60):
@@ -200,13 +202,19 @@ def _read_header(handle, path):
     return n_words, dim, len(line)
 
 
-def _looks_binary(handle, encoding):
+def _looks_binary(handle, dim, encoding):
     """Whether the data after the header is in the binary format.
 
-    Text is valid in ``encoding`` without control characters (tab, CR and LF aside);
-    float32 bytes almost never are, over the first 64 KB of vectors.
+    A first line ``word v1 ... vD`` (D numbers after the word, single spaces)
+    is the text format, whatever bytes the word holds: words may contain
+    control characters (a form feed, \\x1f...) that tokenizers splitting on
+    spaces keep. Otherwise: text is valid in ``encoding`` without control
+    characters (tab, CR and LF aside); float32 bytes almost never are, over
+    the first 64 KB of vectors.
     """
     head = handle.peek(_SNIFF_BYTES)[:_SNIFF_BYTES]
+    if _is_text_row(head.split(b"\n", 1)[0], dim):
+        return False
     if _CONTROL_BYTES.search(head):
         return True
     try:
@@ -214,6 +222,20 @@ def _looks_binary(handle, encoding):
     except UnicodeDecodeError:
         return True
     return False
+
+
+def _is_text_row(line, dim):
+    """Whether ``line`` (bytes) reads as ``word v1 ... vD``: a word, then D
+    numbers, each after a single space (a trailing space and CR allowed)."""
+    fields = line.rstrip(b"\r").rstrip(b" ").split(b" ")
+    if len(fields) != dim + 1 or not fields[0]:
+        return False
+    try:
+        for value in fields[1:]:
+            float(value)
+    except ValueError:
+        return False
+    return True
 
 
 class _Rows:

@@ -109,7 +109,9 @@ def train(corpus, dim=100, window=5, negative=5, min_count=5, sample=1e-3, epoch
 
     corpus: a path (plain, .gz, .bz2, or '-' for standard input; one sentence
       or paragraph per line, tokenized like ``text_to_word_sequence`` with
-      ``tokenizer='keras'``, on whitespace only with ``'whitespace'``), or an
+      ``tokenizer='keras'`` (a carriage return also splits words, since the
+      word2vec formats cannot store it), on whitespace only with
+      ``'whitespace'``), or an
       iterable of token lists (used as they are).
     Returns a :class:`WordVectors` whose ``stats`` describe the run.
     """
