@@ -1,0 +1,130 @@
+"""Kernels behind :mod:`textembed.layers.conv` and :mod:`textembed.layers.pooling`.
+
+Pure ``@njit(cache=True)`` functions: arrays and scalars in, arrays out.
+Everything works on channels-last 4D arrays ``(batch, height, width,
+channels)``; 1D layers pass ``height == 1`` and the layers transpose
+channels-first data before and after.  Padding is implicit: positions outside
+the input read as zero (convolution) or are skipped (max pooling).  The
+arrays may be float32 or float64 (the gradient checks run in float64); the
+output has the dtype of the input.
+
+The matrix products of a convolution are done in numpy between these kernels
+(``cols @ kernel``), so BLAS runs on few, large, contiguous products.
+The callers validate all arguments; the kernels do not check bounds.
+"""
+import numpy as np
+from numba import njit
+
+
+@njit(cache=True)
+def im2col(x, kh, kw, sh, sw, dh, dw, pad_top, pad_left, out_h, out_w):
+    """Patches of ``x`` as rows of a matrix.
+
+    x: (B, H, W, C) float, C-contiguous.  Returns ``cols`` of shape
+    (B * out_h * out_w, kh * kw * C), same dtype, where row
+    ``(b * out_h + oh) * out_w + ow`` holds the patch read at rows
+    ``oh * sh - pad_top + i * dh`` and columns ``ow * sw - pad_left + j * dw``,
+    ordered (i, j, c) like a Keras kernel ``(kh, kw, C, filters)``;
+    positions outside ``x`` are zeros.
+    """
+    B, H, W, C = x.shape
+    cols = np.empty((B * out_h * out_w, kh * kw * C), dtype=x.dtype)
+    row = 0
+    for b in range(B):
+        for oh in range(out_h):
+            for ow in range(out_w):
+                for i in range(kh):
+                    ii = oh * sh - pad_top + i * dh
+                    inside_row = ii >= 0 and ii < H
+                    for j in range(kw):
+                        jj = ow * sw - pad_left + j * dw
+                        off = (i * kw + j) * C
+                        if inside_row and jj >= 0 and jj < W:
+                            for c in range(C):
+                                cols[row, off + c] = x[b, ii, jj, c]
+                        else:
+                            for c in range(C):
+                                cols[row, off + c] = 0.0
+                row += 1
+    return cols
+
+
+@njit(cache=True)
+def col2im(dcols, B, H, W, C, kh, kw, sh, sw, dh, dw, pad_top, pad_left, out_h, out_w):
+    """The adjoint of :func:`im2col`: sum the rows of ``dcols`` back into an image.
+
+    dcols: (B * out_h * out_w, kh * kw * C) float.  Returns dx of shape
+    (B, H, W, C), same dtype; entries that fall in the padding are dropped.
+    """
+    dx = np.zeros((B, H, W, C), dtype=dcols.dtype)
+    row = 0
+    for b in range(B):
+        for oh in range(out_h):
+            for ow in range(out_w):
+                for i in range(kh):
+                    ii = oh * sh - pad_top + i * dh
+                    if ii < 0 or ii >= H:
+                        continue
+                    for j in range(kw):
+                        jj = ow * sw - pad_left + j * dw
+                        if jj < 0 or jj >= W:
+                            continue
+                        off = (i * kw + j) * C
+                        for c in range(C):
+                            dx[b, ii, jj, c] += dcols[row, off + c]
+                row += 1
+    return dx
+
+
+@njit(cache=True)
+def max_pool_forward(x, ph, pw, sh, sw, pad_top, pad_left, out_h, out_w):
+    """Max over (ph, pw) windows with strides (sh, sw); padded positions are skipped.
+
+    x: (B, H, W, C) float.  Returns ``out`` (B, out_h, out_w, C), same dtype, and
+    ``arg`` (B, out_h, out_w, C) int64, the flat position ``row * W + col`` of
+    the maximum in x (the first one on ties), for the backward pass.  Every
+    window must hold at least one position inside x.
+    """
+    B, H, W, C = x.shape
+    out = np.empty((B, out_h, out_w, C), dtype=x.dtype)
+    arg = np.empty((B, out_h, out_w, C), dtype=np.int64)
+    for b in range(B):
+        for oh in range(out_h):
+            r0 = oh * sh - pad_top
+            r1 = min(r0 + ph, H)
+            r0 = max(r0, 0)
+            for ow in range(out_w):
+                c0 = ow * sw - pad_left
+                c1 = min(c0 + pw, W)
+                c0 = max(c0, 0)
+                for c in range(C):
+                    out[b, oh, ow, c] = x[b, r0, c0, c]
+                    arg[b, oh, ow, c] = r0 * W + c0
+                for ii in range(r0, r1):
+                    for jj in range(c0, c1):
+                        if ii == r0 and jj == c0:
+                            continue
+                        pos = ii * W + jj
+                        for c in range(C):
+                            v = x[b, ii, jj, c]
+                            if v > out[b, oh, ow, c]:
+                                out[b, oh, ow, c] = v
+                                arg[b, oh, ow, c] = pos
+    return out, arg
+
+
+@njit(cache=True)
+def max_pool_backward(grad, arg, H, W):
+    """Route ``grad`` (B, out_h, out_w, C) to the argmax positions ``arg``.
+
+    Returns dx (B, H, W, C) with the dtype of grad (overlapping windows add up).
+    """
+    B, out_h, out_w, C = grad.shape
+    dx = np.zeros((B, H, W, C), dtype=grad.dtype)
+    for b in range(B):
+        for oh in range(out_h):
+            for ow in range(out_w):
+                for c in range(C):
+                    pos = arg[b, oh, ow, c]
+                    dx[b, pos // W, pos % W, c] += grad[b, oh, ow, c]
+    return dx

@@ -1,0 +1,360 @@
+"""Convolution layers: Conv1D and Conv2D (and the Keras 1 spellings).
+
+A convolution is computed as a matrix product: the input patches are copied
+into the rows of a matrix by the numba kernel :func:`im2col`, multiplied by
+the kernel reshaped to ``(kernel_elements * in_channels, filters)`` with
+numpy's ``@`` (BLAS), and the backward pass is the same three products
+(kernel gradient ``cols.T @ g``, input gradient ``g @ kernel.T`` folded back by
+:func:`col2im`, bias gradient ``g.sum(0)``).
+
+Shapes (``None`` is the batch axis):
+
+* Conv1D, channels_last: (None, steps, in_channels) -> (None, new_steps, filters);
+  channels_first: (None, in_channels, steps) -> (None, filters, new_steps).
+  kernel (kernel_size, in_channels, filters), bias (filters,).
+* Conv2D, channels_last: (None, rows, cols, in) -> (None, new_rows, new_cols, filters);
+  channels_first: (None, in, rows, cols) -> (None, filters, new_rows, new_cols).
+  kernel (kh, kw, in_channels, filters), bias (filters,).
+
+Output length per spatial axis (Keras' arithmetic), for input length ``n``,
+kernel ``k``, stride ``s``, dilation ``d``, effective kernel ``e = (k - 1) * d + 1``:
+'valid' ``(n - e) // s + 1``; 'same' ``ceil(n / s)`` with
+``max((out - 1) * s + e - n, 0)`` zeros added, the smaller half before;
+'causal' (Conv1D only) ``n`` with ``e - 1`` zeros before.
+
+Masks: convolutions do not support masking (Keras 2: ``supports_masking =
+False``); a mask coming in is dropped, and the output carries none.
+
+Keras 1 spellings: ``Convolution1D(nb_filter, filter_length, border_mode=,
+subsample_length=, input_dim=, input_length=)`` and ``Convolution2D(nb_filter,
+nb_row, nb_col, border_mode=, subsample=, dim_ordering=)``, also written
+``Conv2D(64, 3, 3, ...)``. The Keras 1 form of Conv2D defaults to
+channels_first (``dim_ordering='th'``), so the tutorial's
+``Convolution2D(64, 3, 3, border_mode='same', input_shape=(3, 32, 32))`` gives
+``(None, 64, 32, 32)``; pass ``data_format`` or ``dim_ordering='tf'`` for
+channels_last.
+"""
+import numpy as np
+
+from .. import activations as activations_module
+from .. import constraints as constraints_module
+from .. import initializers as initializers_module
+from .. import regularizers as regularizers_module
+from ..kernels.conv_kernels import col2im, im2col
+from .base import Layer
+
+_PADDINGS = ("valid", "same")
+_DATA_FORMATS = ("channels_last", "channels_first")
+
+
+def normalize_tuple(value, n, what, layer_name):
+    """An int or a sequence of n ints -> a tuple of n positive ints (ValueError otherwise)."""
+    if isinstance(value, (int, np.integer)):
+        values = (int(value),) * n
+    else:
+        try:
+            values = tuple(int(v) for v in value)
+        except TypeError:
+            values = ()
+        if len(values) != n:
+            raise ValueError(f"layer {layer_name!r}: {what} must be an int or {n} ints, "
+                             f"got {value!r}")
+    if any(v < 1 for v in values):
+        raise ValueError(f"layer {layer_name!r}: {what} must be positive, got {value!r}")
+    return values
+
+
+def normalize_choice(value, choices, what, layer_name):
+    value = str(value).lower()
+    if value not in choices:
+        raise ValueError(f"layer {layer_name!r}: unknown {what} {value!r}; "
+                         f"valid values: {', '.join(choices)}")
+    return value
+
+
+def conv_output_length(length, kernel, padding, stride, dilation=1):
+    """Output length along one axis and the zeros added before it: (out, pad_before).
+
+    ``length`` may be None (unknown), giving (None, None).
+    """
+    if length is None:
+        return None, None
+    effective = (kernel - 1) * dilation + 1
+    if padding == "valid":
+        return (length - effective) // stride + 1, 0
+    if padding == "causal":
+        return (length - 1) // stride + 1, effective - 1
+    out = -(-length // stride)
+    total = max((out - 1) * stride + effective - length, 0)
+    return out, total // 2
+
+
+class _Conv(Layer):
+    """Shared machinery of Conv1D and Conv2D (``rank`` spatial axes, 1 or 2)."""
+
+    rank = None
+
+    def __init__(self, filters, kernel_size, strides=1, padding="valid",
+                 data_format="channels_last", dilation_rate=1, activation=None, use_bias=True,
+                 kernel_initializer="glorot_uniform", bias_initializer="zeros",
+                 kernel_regularizer=None, bias_regularizer=None, activity_regularizer=None,
+                 kernel_constraint=None, bias_constraint=None, **kwargs):
+        super().__init__(activity_regularizer=activity_regularizer, **kwargs)
+        if isinstance(filters, bool) or not isinstance(filters, (int, np.integer)) or filters < 1:
+            raise ValueError(f"layer {self.name!r}: filters must be a positive int, got {filters!r}")
+        self.filters = int(filters)
+        self.kernel_size = normalize_tuple(kernel_size, self.rank, "kernel_size", self.name)
+        self.strides = normalize_tuple(strides, self.rank, "strides", self.name)
+        self.dilation_rate = normalize_tuple(dilation_rate, self.rank, "dilation_rate", self.name)
+        paddings = _PADDINGS + (("causal",) if self.rank == 1 else ())
+        self.padding = normalize_choice(padding, paddings, "padding", self.name)
+        if data_format is None:
+            data_format = "channels_last"
+        self.data_format = normalize_choice(data_format, _DATA_FORMATS, "data_format", self.name)
+        self.activation = activations_module.get(activation)
+        self.use_bias = bool(use_bias)
+        self.kernel_initializer = initializers_module.get(kernel_initializer)
+        self.bias_initializer = initializers_module.get(bias_initializer)
+        self.kernel_regularizer = regularizers_module.get(kernel_regularizer)
+        self.bias_regularizer = regularizers_module.get(bias_regularizer)
+        self.kernel_constraint = constraints_module.get(kernel_constraint)
+        self.bias_constraint = constraints_module.get(bias_constraint)
+        self._cache = None
+
+    # -- shapes ------------------------------------------------------------
+
+    def _split_shape(self, input_shape):
+        """(batch, spatial tuple, channels) of a full input shape."""
+        input_shape = tuple(input_shape)
+        if len(input_shape) != self.rank + 2:
+            raise ValueError(f"layer {self.name!r} expects inputs with {self.rank + 2} axes "
+                             f"(batch, {'spatial, ' * self.rank}channels), got inputs of shape "
+                             f"{input_shape}")
+        if self.data_format == "channels_last":
+            return input_shape[0], input_shape[1:-1], input_shape[-1]
+        return input_shape[0], input_shape[2:], input_shape[1]
+
+    def _geometry(self, spatial):
+        """Per spatial axis: (output length, zeros before)."""
+        geometry = [conv_output_length(n, k, self.padding, s, d) for n, k, s, d in
+                    zip(spatial, self.kernel_size, self.strides, self.dilation_rate)]
+        for n, (out, _) in zip(spatial, geometry):
+            if out is not None and out < 1:
+                raise ValueError(f"layer {self.name!r}: input of spatial size {tuple(spatial)} is "
+                                 f"smaller than the kernel {self.kernel_size} (dilation "
+                                 f"{self.dilation_rate}) with padding {self.padding!r}")
+        return geometry
+
+    def compute_output_shape(self, input_shape):
+        batch, spatial, _ = self._split_shape(input_shape)
+        out = tuple(o for o, _ in self._geometry(spatial))
+        if self.data_format == "channels_last":
+            return (batch,) + out + (self.filters,)
+        return (batch, self.filters) + out
+
+    def build(self, input_shape):
+        _, _, channels = self._split_shape(input_shape)
+        if channels is None:
+            raise ValueError(f"layer {self.name!r}: the channel axis of the input must be known, "
+                             f"got input shape {tuple(input_shape)}")
+        self._weights, self._weight_names, self.grads = [], [], []
+        self._regularizers, self._constraints, self._trainable_flags = [], [], []
+        self.add_weight("kernel", self.kernel_size + (channels, self.filters),
+                        self.kernel_initializer, self.kernel_regularizer, self.kernel_constraint)
+        if self.use_bias:
+            self.add_weight("bias", (self.filters,), self.bias_initializer,
+                            self.bias_regularizer, self.bias_constraint)
+        self.in_channels = channels
+        super().build(input_shape)
+
+    # -- forward / backward ------------------------------------------------
+
+    def _to_4d(self, x):
+        """Input array -> C-contiguous channels-last (B, H, W, C) (H = 1 for Conv1D)."""
+        if self.data_format == "channels_first":
+            x = np.moveaxis(x, 1, -1)
+        if self.rank == 1:
+            x = x[:, None]
+        return np.ascontiguousarray(x)
+
+    def forward(self, inputs, training=False, mask=None):
+        """inputs: float array of the input shape (see the module docstring); mask ignored.
+
+        Computes in the kernel's dtype (float32; float64 in gradient checks).
+        """
+        if not self.built:
+            self.build((None,) + tuple(np.shape(inputs)[1:]))
+        kernel = self._weights[0]
+        x = np.asarray(inputs)
+        _, spatial, channels = self._split_shape(x.shape)
+        if channels != self.in_channels:
+            raise ValueError(f"layer {self.name!r} was built for {self.in_channels} input channels, "
+                             f"got inputs of shape {x.shape}")
+        x4 = self._to_4d(x.astype(kernel.dtype, copy=False))
+        B, H, W, C = x4.shape
+        geometry = self._geometry(spatial)
+        if self.rank == 1:
+            geometry = [(1, 0)] + geometry
+        (out_h, pad_top), (out_w, pad_left) = geometry
+        kh, kw = (1,) + self.kernel_size if self.rank == 1 else self.kernel_size
+        sh, sw = (1,) + self.strides if self.rank == 1 else self.strides
+        dh, dw = (1,) + self.dilation_rate if self.rank == 1 else self.dilation_rate
+        params = (kh, kw, sh, sw, dh, dw, pad_top, pad_left, out_h, out_w)
+        cols = im2col(x4, *params)
+        z = cols @ kernel.reshape(-1, self.filters)
+        if self.use_bias:
+            z += self._weights[1]
+        z = z.reshape((B,) + (out_h, out_w)[2 - self.rank:] + (self.filters,))
+        if self.data_format == "channels_first":
+            z = np.ascontiguousarray(np.moveaxis(z, -1, 1))
+        y = self.activation.forward(z)
+        linear = self.activation.name == "linear"
+        self._cache = (cols, None if linear else z, None if linear else y, (B, H, W, C), params)
+        return y
+
+    def backward(self, grad_output):
+        """grad_output: array of the output's shape. Returns the input gradient (input's shape)."""
+        if self._cache is None:
+            raise RuntimeError(f"layer {self.name!r}: backward called before forward")
+        cols, z, y, (B, H, W, C), params = self._cache
+        kernel = self._weights[0]
+        g = np.asarray(grad_output, dtype=kernel.dtype)
+        if self.activity_regularizer is not None:
+            y_out = y if y is not None else self._output_from_cache()
+            g = g + self.activity_regularizer.gradient(y_out).astype(g.dtype, copy=False)
+        if z is not None:
+            g = self.activation.backward(g, z, y)
+        if self.data_format == "channels_first":
+            g = np.moveaxis(g, 1, -1)
+        g = np.ascontiguousarray(g).reshape(-1, self.filters)
+        self.grads[0][...] = (cols.T @ g).reshape(kernel.shape)
+        if self.use_bias:
+            self.grads[1][...] = g.sum(axis=0)
+        dcols = g @ kernel.reshape(-1, self.filters).T
+        dx = col2im(dcols, B, H, W, C, *params)
+        if self.rank == 1:
+            dx = dx[:, 0]
+        if self.data_format == "channels_first":
+            dx = np.ascontiguousarray(np.moveaxis(dx, -1, 1))
+        return dx
+
+    def _output_from_cache(self):
+        """The (linear) output recomputed from the cached patches (activity regularizer only)."""
+        cols, _, _, (B, _, _, _), params = self._cache
+        z = cols @ self._weights[0].reshape(-1, self.filters)
+        if self.use_bias:
+            z += self._weights[1]
+        out_h, out_w = params[-2:]
+        z = z.reshape((B,) + (out_h, out_w)[2 - self.rank:] + (self.filters,))
+        if self.data_format == "channels_first":
+            z = np.moveaxis(z, -1, 1)
+        return z
+
+    # -- configuration -----------------------------------------------------
+
+    def get_config(self):
+        config = super().get_config()
+        config.update({
+            "filters": self.filters,
+            "kernel_size": list(self.kernel_size),
+            "strides": list(self.strides),
+            "padding": self.padding,
+            "data_format": self.data_format,
+            "dilation_rate": list(self.dilation_rate),
+            "activation": activations_module.serialize(self.activation),
+            "use_bias": self.use_bias,
+            "kernel_initializer": initializers_module.serialize(self.kernel_initializer),
+            "bias_initializer": initializers_module.serialize(self.bias_initializer),
+            "kernel_regularizer": regularizers_module.serialize(self.kernel_regularizer),
+            "bias_regularizer": regularizers_module.serialize(self.bias_regularizer),
+            "kernel_constraint": constraints_module.serialize(self.kernel_constraint),
+            "bias_constraint": constraints_module.serialize(self.bias_constraint),
+        })
+        return config
+
+
+def _legacy_common(kwargs):
+    """Translate the Keras 1 keyword names shared by both convolutions, in place."""
+    renames = {"init": "kernel_initializer", "W_regularizer": "kernel_regularizer",
+               "b_regularizer": "bias_regularizer", "W_constraint": "kernel_constraint",
+               "b_constraint": "bias_constraint", "bias": "use_bias", "border_mode": "padding"}
+    for old, new in renames.items():
+        if old in kwargs:
+            if new in kwargs:
+                raise TypeError(f"both {old!r} (Keras 1) and {new!r} given")
+            kwargs[new] = kwargs.pop(old)
+
+
+class Conv1D(_Conv):
+    """1D convolution over steps: (None, steps, in) -> (None, new_steps, filters).
+
+    Keras 2 arguments; padding 'valid', 'same' or 'causal'; kernel
+    (kernel_size, in_channels, filters) float32, bias (filters,).  Keras 1
+    keywords (nb_filter, filter_length, border_mode, subsample_length, init,
+    W_regularizer, ..., input_dim with input_length) are accepted.  A mask
+    coming in is dropped (Keras 2 Conv1D does not support masking).
+    """
+
+    rank = 1
+
+    def __init__(self, filters=None, kernel_size=None, strides=1, padding="valid", *args, **kwargs):
+        if "nb_filter" in kwargs:
+            filters = kwargs.pop("nb_filter")
+        if "filter_length" in kwargs:
+            kernel_size = kwargs.pop("filter_length")
+        if "subsample_length" in kwargs:
+            strides = kwargs.pop("subsample_length")
+        if "border_mode" in kwargs:
+            padding = kwargs.pop("border_mode")
+        _legacy_common(kwargs)
+        input_length = kwargs.pop("input_length", None)
+        if kwargs.get("input_dim") is not None and "input_shape" not in kwargs:
+            kwargs["input_shape"] = (input_length, kwargs.pop("input_dim"))
+        if filters is None or kernel_size is None:
+            raise TypeError("Conv1D needs filters and kernel_size")
+        super().__init__(filters, kernel_size, strides, padding, *args, **kwargs)
+
+
+class Conv2D(_Conv):
+    """2D convolution: (None, rows, cols, in) -> (None, new_rows, new_cols, filters)
+    (channels_last) or (None, in, rows, cols) -> (None, filters, new_rows, new_cols)
+    (channels_first).
+
+    Keras 2 arguments with int-or-pair kernel_size, strides, dilation_rate;
+    padding 'valid' or 'same'; kernel (kh, kw, in_channels, filters) float32,
+    bias (filters,).  The Keras 1 form ``Conv2D(nb_filter, nb_row, nb_col,
+    border_mode=, subsample=, dim_ordering=)`` is accepted and defaults to
+    channels_first, as Keras 1 did (the tutorial's shapes depend on it).
+    """
+
+    rank = 2
+
+    def __init__(self, filters=None, kernel_size=None, *args, **kwargs):
+        legacy = False
+        if "nb_filter" in kwargs:
+            filters, legacy = kwargs.pop("nb_filter"), True
+        if "nb_row" in kwargs or "nb_col" in kwargs:
+            kernel_size = (kwargs.pop("nb_row", kernel_size), kwargs.pop("nb_col", None))
+            legacy = True
+        if args and isinstance(args[0], (int, np.integer)) and isinstance(kernel_size, (int, np.integer)):
+            kernel_size, args, legacy = (kernel_size, int(args[0])), args[1:], True
+        for old in ("border_mode", "subsample", "dim_ordering", "init", "W_regularizer",
+                    "b_regularizer", "W_constraint", "b_constraint", "bias"):
+            legacy = legacy or old in kwargs
+        if "subsample" in kwargs:
+            kwargs["strides"] = kwargs.pop("subsample")
+        _legacy_common(kwargs)
+        ordering = kwargs.pop("dim_ordering", None)
+        if ordering is not None:
+            if ordering not in ("th", "tf"):
+                raise ValueError(f"dim_ordering must be 'th' or 'tf', got {ordering!r}")
+            kwargs.setdefault("data_format", "channels_first" if ordering == "th" else "channels_last")
+        elif legacy:
+            kwargs.setdefault("data_format", "channels_first")
+        if filters is None or kernel_size is None:
+            raise TypeError("Conv2D needs filters and kernel_size")
+        super().__init__(filters, kernel_size, *args, **kwargs)
+
+
+Convolution1D = Conv1D
+Convolution2D = Conv2D
