@@ -210,20 +210,26 @@ class _Conv(Layer):
         y = self.activation.forward(z)
         linear = self.activation.name == "linear"
         self._cache = (cols, None if linear else z, None if linear else y, (B, H, W, C), params)
-        return y
+        return self._activity_forward(y)
 
     def backward(self, grad_output):
         """grad_output: array of the output's shape. Returns the input gradient (input's shape)."""
         if self._cache is None:
             raise RuntimeError(f"layer {self.name!r}: backward called before forward")
-        cols, z, y, (B, H, W, C), params = self._cache
-        kernel = self._weights[0]
-        g = np.asarray(grad_output, dtype=kernel.dtype)
-        if self.activity_regularizer is not None:
-            y_out = y if y is not None else self._output_from_cache()
-            g = g + self.activity_regularizer.gradient(y_out).astype(g.dtype, copy=False)
+        _, z, y, _, _ = self._cache
+        g = np.asarray(grad_output, dtype=self._weights[0].dtype)
+        g = self._activity_backward(g)
         if z is not None:
             g = self.activation.backward(g, z, y)
+        return self.backward_preactivation(g)
+
+    def backward_preactivation(self, grad_z):
+        """Like :meth:`backward`, with grad_z the gradient for the pre-activation output."""
+        if self._cache is None:
+            raise RuntimeError(f"layer {self.name!r}: backward called before forward")
+        cols, _, _, (B, H, W, C), params = self._cache
+        kernel = self._weights[0]
+        g = np.asarray(grad_z, dtype=kernel.dtype)
         if self.data_format == "channels_first":
             g = np.moveaxis(g, 1, -1)
         g = np.ascontiguousarray(g).reshape(-1, self.filters)
@@ -237,18 +243,6 @@ class _Conv(Layer):
         if self.data_format == "channels_first":
             dx = np.ascontiguousarray(np.moveaxis(dx, -1, 1))
         return dx
-
-    def _output_from_cache(self):
-        """The (linear) output recomputed from the cached patches (activity regularizer only)."""
-        cols, _, _, (B, _, _, _), params = self._cache
-        z = cols @ self._weights[0].reshape(-1, self.filters)
-        if self.use_bias:
-            z += self._weights[1]
-        out_h, out_w = params[-2:]
-        z = z.reshape((B,) + (out_h, out_w)[2 - self.rank:] + (self.filters,))
-        if self.data_format == "channels_first":
-            z = np.moveaxis(z, -1, 1)
-        return z
 
     # -- configuration -----------------------------------------------------
 

@@ -114,6 +114,24 @@ class Parallel(Layer):
     def _trainable_flags(self, value):
         pass
 
+    @property
+    def sparse_rows(self):
+        return [row for layer in self.sublayers()
+                for row in getattr(layer, "sparse_rows", [None] * len(layer._weights))]
+
+    @sparse_rows.setter
+    def sparse_rows(self, value):
+        pass
+
+    @property
+    def activity_penalty(self):
+        """The branches' activity penalties of the last forward pass (float)."""
+        return float(sum(getattr(layer, "activity_penalty", 0.0) for layer in self.sublayers()))
+
+    @activity_penalty.setter
+    def activity_penalty(self, value):
+        pass
+
     def trainable_indices(self):
         if not self.trainable:
             return []
