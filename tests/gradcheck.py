@@ -21,6 +21,16 @@ def as_float64(layer):
     return layer
 
 
+def densify(layer, i):
+    """A dense copy of ``layer.grads[i]``, scattering sparse row gradients (``layer.sparse_rows``)."""
+    rows = layer.sparse_rows[i] if i < len(getattr(layer, "sparse_rows", [])) else None
+    if rows is None:
+        return layer.grads[i].copy()
+    dense = np.zeros_like(layer._weights[i])
+    np.add.at(dense, rows, layer.grads[i])
+    return dense
+
+
 def numeric_gradient(f, x, eps=1e-6):
     """Central differences of the scalar function f() with respect to array x (in place)."""
     grad = np.zeros_like(x, dtype=np.float64)
@@ -66,7 +76,7 @@ def check_layer_gradients(layer, x, training=False, mask=None, rtol=1e-5, atol=1
     outputs()
     layer.zero_grads() if hasattr(layer, "zero_grads") else None
     grad_x = layer.backward(upstream if len(upstream) > 1 else upstream[0])
-    analytic_weights = [g.copy() for g in layer.grads]
+    analytic_weights = [densify(layer, i) for i in range(len(layer.grads))]
 
     if check_input and float_input:
         expected = numeric_gradient(scalar, x)

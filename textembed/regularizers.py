@@ -18,12 +18,13 @@ class Regularizer:
         return penalty
 
     def gradient(self, x):
-        """d penalty / d x, float32 like x."""
-        grad = np.zeros_like(x, dtype=np.float32)
+        """d penalty / d x, in the dtype of x (float32 for non-float x)."""
+        dtype = np.dtype(x.dtype if np.issubdtype(x.dtype, np.floating) else np.float32)
+        grad = np.zeros_like(x, dtype=dtype)
         if self.l1:
-            grad += np.float32(self.l1) * np.sign(x).astype(np.float32)
+            grad += dtype.type(self.l1) * np.sign(x).astype(dtype)
         if self.l2:
-            grad += np.float32(2.0 * self.l2) * x
+            grad += dtype.type(2.0 * self.l2) * x
         return grad
 
     def get_config(self):

@@ -10,7 +10,19 @@ Keras' life cycle, plus the part Keras hides, an explicit backward pass:
   caches what ``backward`` needs (and nothing else).
 * ``backward(grad_output)`` returns the gradient for the input and leaves the
   parameter gradients in ``self.grads``, in the order of ``get_weights()``.
-  Layers with an ``activity_regularizer`` add its gradient here.
+  Layers with an ``activity_regularizer`` add its gradient here: call
+  :meth:`Layer._activity_forward` on the output at the end of ``forward``
+  (sets ``self.activity_penalty``, a float the model adds to the loss) and
+  :meth:`Layer._activity_backward` on ``grad_output`` first thing in
+  ``backward``.
+* Optional: ``sparse_rows[i]`` (an int64 array of unique row ids, or None)
+  says that ``grads[i]`` holds only those rows of weight ``i`` (shape
+  ``(len(rows),) + weight.shape[1:]``); optimizers then update only those
+  rows. ``Embedding`` does this. None (the default) means a dense gradient.
+* Optional: ``backward_preactivation(grad_z)`` on layers with an
+  ``activation`` attribute: like ``backward`` but ``grad_z`` is the gradient
+  for the pre-activation. The model uses it for the fused, numerically stable
+  softmax/sigmoid + cross-entropy gradient when this layer is the last one.
 * ``compute_output_shape(input_shape)``, ``compute_mask(inputs, mask)``,
   ``get_config()``; ``output_shape`` has ``None`` for the batch axis.
 
@@ -70,6 +82,9 @@ class Layer:
         self._constraints = []
         self._trainable_flags = []
         self.grads = []
+        self.sparse_rows = []
+        self.activity_penalty = 0.0
+        self._activity_output = None
 
     # -- weights -----------------------------------------------------------
 
@@ -84,6 +99,7 @@ class Layer:
         self._constraints.append(constraints_module.get(constraint))
         self._trainable_flags.append(trainable)
         self.grads.append(np.zeros_like(value))
+        self.sparse_rows.append(None)
         return len(self._weights) - 1
 
     @property
@@ -134,6 +150,27 @@ class Layer:
             if add_gradients:
                 self.grads[i] += regularizer.gradient(self._weights[i])
         return total
+
+    def _activity_forward(self, outputs):
+        """Record the activity regularizer's penalty of ``outputs`` (call at the end of forward).
+
+        Sets ``self.activity_penalty`` (float; 0.0 without a regularizer) and
+        caches ``outputs`` for :meth:`_activity_backward`. Returns ``outputs``.
+        Like Keras, the penalty is on the whole batch (not divided by its size).
+        """
+        if self.activity_regularizer is None:
+            self.activity_penalty = 0.0
+            return outputs
+        self.activity_penalty = float(self.activity_regularizer(outputs))
+        self._activity_output = outputs
+        return outputs
+
+    def _activity_backward(self, grad_output):
+        """``grad_output`` plus the activity penalty's gradient (call first in backward)."""
+        if self.activity_regularizer is None or self._activity_output is None:
+            return grad_output
+        extra = self.activity_regularizer.gradient(self._activity_output)
+        return grad_output + extra.astype(grad_output.dtype, copy=False)
 
     def apply_constraints(self):
         for weight, constraint in zip(self._weights, self._constraints):
