@@ -507,3 +507,41 @@ def test_keras_golden_outputs(name):
 
 def test_golden_file_is_present():
     assert len(_golden_names()) >= 20
+
+
+# -- the sparse backward path (output gradient mostly zeros) ------------------
+
+@pytest.mark.parametrize("factory, shape", [
+    (lambda: Conv1D(4, 3, activation="relu"), (20, 3)),
+    (lambda: Conv1D(3, 2, strides=2, dilation_rate=2, padding="same",
+                    data_format="channels_first"), (3, 24)),
+    (lambda: Conv2D(3, (2, 3), strides=(2, 1), padding="same", dilation_rate=1), (8, 9, 2)),
+    (lambda: Conv2D(2, 3, dilation_rate=2, use_bias=False), (9, 8, 2)),
+])
+def test_sparse_backward_matches_dense(factory, shape, rng, monkeypatch):
+    from textembed.layers import conv as conv_module
+    layer = factory()
+    layer.build((None,) + shape)
+    x = rng.normal(size=(2,) + shape).astype(np.float32)
+    y = layer.forward(x)
+    g = rng.normal(size=y.shape).astype(np.float32) * (rng.random(y.shape) < 0.04)
+    results = []
+    for ratio in (0, 10 ** 9):          # never sparse, always sparse
+        monkeypatch.setattr(conv_module, "_SPARSE_BACKWARD_RATIO", ratio)
+        layer.forward(x)
+        dx = layer.backward(g)
+        results.append([dx] + [w.copy() for w in layer.grads])
+    for dense, sparse in zip(*results):
+        np.testing.assert_allclose(sparse, dense, rtol=1e-4, atol=1e-5)
+
+
+def test_conv_then_global_max_pooling_gradients_use_the_sparse_path(rng, monkeypatch):
+    from textembed.layers import conv as conv_module
+    calls = []
+    original = conv_module.conv_backward_sparse
+    monkeypatch.setattr(conv_module, "conv_backward_sparse",
+                        lambda *args: calls.append(1) or original(*args))
+    layer = Parallel([[Conv1D(3, k, activation="relu"), GlobalMaxPooling1D()] for k in (2, 3)])
+    layer.build((None, 30, 2))
+    check_layer_gradients(layer, rng.normal(size=(2, 30, 2)))
+    assert calls

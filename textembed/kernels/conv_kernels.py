@@ -18,17 +18,25 @@ from numba import njit
 
 @njit(cache=True)
 def im2col(x, kh, kw, sh, sw, dh, dw, pad_top, pad_left, out_h, out_w):
-    """Patches of ``x`` as rows of a matrix.
+    """Patches of ``x`` as rows of a new matrix (see :func:`im2col_into`)."""
+    B, H, W, C = x.shape
+    cols = np.empty((B * out_h * out_w, kh * kw * C), dtype=x.dtype)
+    im2col_into(x, kh, kw, sh, sw, dh, dw, pad_top, pad_left, out_h, out_w, cols)
+    return cols
 
-    x: (B, H, W, C) float, C-contiguous.  Returns ``cols`` of shape
-    (B * out_h * out_w, kh * kw * C), same dtype, where row
+
+@njit(cache=True)
+def im2col_into(x, kh, kw, sh, sw, dh, dw, pad_top, pad_left, out_h, out_w, cols):
+    """Write the patches of ``x`` into the rows of ``cols`` (reused between calls).
+
+    x: (B, H, W, C) float, C-contiguous.  cols: (B * out_h * out_w,
+    kh * kw * C), same dtype, C-contiguous; filled so that row
     ``(b * out_h + oh) * out_w + ow`` holds the patch read at rows
     ``oh * sh - pad_top + i * dh`` and columns ``ow * sw - pad_left + j * dw``,
     ordered (i, j, c) like a Keras kernel ``(kh, kw, C, filters)``;
     positions outside ``x`` are zeros.
     """
     B, H, W, C = x.shape
-    cols = np.empty((B * out_h * out_w, kh * kw * C), dtype=x.dtype)
     row = 0
     for b in range(B):
         for oh in range(out_h):
@@ -46,7 +54,6 @@ def im2col(x, kh, kw, sh, sw, dh, dw, pad_top, pad_left, out_h, out_w):
                             for c in range(C):
                                 cols[row, off + c] = 0.0
                 row += 1
-    return cols
 
 
 @njit(cache=True)
@@ -128,3 +135,46 @@ def max_pool_backward(grad, arg, H, W):
                     pos = arg[b, oh, ow, c]
                     dx[b, pos // W, pos % W, c] += grad[b, oh, ow, c]
     return dx
+
+
+@njit(cache=True, fastmath=True)
+def conv_backward_sparse(cols, grad, kernel_t, B, H, W, C, kh, kw, sh, sw, dh, dw,
+                         pad_top, pad_left, out_h, out_w):
+    """Kernel and input gradients of a convolution whose output gradient is mostly zeros.
+
+    The same sums as ``cols.T @ grad`` and ``col2im(grad @ kernel_t)``, visiting
+    only the non-zero entries of ``grad``; worth it when few are non-zero, as
+    behind a global max pooling (one entry per sequence and filter).
+
+    cols: (N, K) patches from :func:`im2col` (N = B * out_h * out_w,
+    K = kh * kw * C); grad: (N, F) gradient for the (pre-activation) output;
+    kernel_t: (F, K) the kernel transposed, C-contiguous.  Returns
+    ``dkernel_t`` (F, K) and ``dx`` (B, H, W, C), in the dtype of grad.
+    """
+    N, F = grad.shape
+    K = cols.shape[1]
+    dkernel_t = np.zeros((F, K), dtype=grad.dtype)
+    dx = np.zeros((B, H, W, C), dtype=grad.dtype)
+    per_image = out_h * out_w
+    for row in range(N):
+        b = row // per_image
+        oh = (row % per_image) // out_w
+        ow = row % out_w
+        for f in range(F):
+            v = grad[row, f]
+            if v == 0.0:
+                continue
+            for q in range(K):
+                dkernel_t[f, q] += v * cols[row, q]
+            for i in range(kh):
+                ii = oh * sh - pad_top + i * dh
+                if ii < 0 or ii >= H:
+                    continue
+                for j in range(kw):
+                    jj = ow * sw - pad_left + j * dw
+                    if jj < 0 or jj >= W:
+                        continue
+                    off = (i * kw + j) * C
+                    for c in range(C):
+                        dx[b, ii, jj, c] += v * kernel_t[f, off + c]
+    return dkernel_t, dx

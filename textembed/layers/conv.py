@@ -5,7 +5,11 @@ into the rows of a matrix by the numba kernel :func:`im2col`, multiplied by
 the kernel reshaped to ``(kernel_elements * in_channels, filters)`` with
 numpy's ``@`` (BLAS), and the backward pass is the same three products
 (kernel gradient ``cols.T @ g``, input gradient ``g @ kernel.T`` folded back by
-:func:`col2im`, bias gradient ``g.sum(0)``).
+:func:`col2im`, bias gradient ``g.sum(0)``).  When the output gradient is
+mostly zeros (fewer than 1 in 12 entries non-zero, as behind a global max
+pooling, which passes one gradient per sequence and filter), the backward pass
+instead visits only the non-zero entries (:func:`conv_backward_sparse`): the
+same sums, a fraction of the work.
 
 Shapes (``None`` is the batch axis):
 
@@ -40,11 +44,16 @@ from .. import activations as activations_module
 from .. import constraints as constraints_module
 from .. import initializers as initializers_module
 from .. import regularizers as regularizers_module
-from ..kernels.conv_kernels import col2im, im2col
+from ..kernels.conv_kernels import col2im, conv_backward_sparse, im2col_into
 from .base import Layer
 
 _PADDINGS = ("valid", "same")
 _DATA_FORMATS = ("channels_last", "channels_first")
+# The backward pass visits only the non-zero output gradients when fewer than
+# 1 in this many are non-zero (measured: at 2% non-zeros, as behind
+# GlobalMaxPooling1D in Kim's CNN, 4x faster than the two BLAS products; even
+# at 10% a little faster).
+_SPARSE_BACKWARD_RATIO = 12
 
 
 def normalize_tuple(value, n, what, layer_name):
@@ -120,6 +129,7 @@ class _Conv(Layer):
         self.kernel_constraint = constraints_module.get(kernel_constraint)
         self.bias_constraint = constraints_module.get(bias_constraint)
         self._cache = None
+        self._cols_buffer = None
 
     # -- shapes ------------------------------------------------------------
 
@@ -200,7 +210,12 @@ class _Conv(Layer):
         sh, sw = (1,) + self.strides if self.rank == 1 else self.strides
         dh, dw = (1,) + self.dilation_rate if self.rank == 1 else self.dilation_rate
         params = (kh, kw, sh, sw, dh, dw, pad_top, pad_left, out_h, out_w)
-        cols = im2col(x4, *params)
+        rows, width = B * out_h * out_w, kh * kw * C
+        cols = self._cols_buffer
+        if cols is None or cols.shape != (rows, width) or cols.dtype != x4.dtype:
+            # Kept between calls: a fresh array this size costs page faults every batch.
+            cols = self._cols_buffer = np.empty((rows, width), dtype=x4.dtype)
+        im2col_into(x4, *params, cols)
         z = cols @ kernel.reshape(-1, self.filters)
         if self.use_bias:
             z += self._weights[1]
@@ -233,11 +248,17 @@ class _Conv(Layer):
         if self.data_format == "channels_first":
             g = np.moveaxis(g, 1, -1)
         g = np.ascontiguousarray(g).reshape(-1, self.filters)
-        self.grads[0][...] = (cols.T @ g).reshape(kernel.shape)
         if self.use_bias:
             self.grads[1][...] = g.sum(axis=0)
-        dcols = g @ kernel.reshape(-1, self.filters).T
-        dx = col2im(dcols, B, H, W, C, *params)
+        kernel_matrix = kernel.reshape(-1, self.filters)
+        if np.count_nonzero(g) * _SPARSE_BACKWARD_RATIO < g.size:
+            # Mostly zeros (behind a global max pooling, say): visit only the non-zeros.
+            kernel_t = np.ascontiguousarray(kernel_matrix.T)
+            dkernel_t, dx = conv_backward_sparse(cols, g, kernel_t, B, H, W, C, *params)
+            self.grads[0][...] = dkernel_t.T.reshape(kernel.shape)
+        else:
+            self.grads[0][...] = (cols.T @ g).reshape(kernel.shape)
+            dx = col2im(g @ kernel_matrix.T, B, H, W, C, *params)
         if self.rank == 1:
             dx = dx[:, 0]
         if self.data_format == "channels_first":
