@@ -137,23 +137,49 @@ def max_pool_backward(grad, arg, H, W):
     return dx
 
 
+@njit(cache=True)
+def conv1d_shift_sum(y, B, L, kw, F, dw, pad_left, out_w):
+    """Finish a stride-1 1D convolution computed as one product ``y = x @ kernel_p``.
+
+    y: (B * L, kw * F) float, where ``y[b * L + s, j * F + f]`` is input step s
+    of sequence b times kernel tap j for filter f (kernel_p is the kernel
+    (kw, C, F) laid out as (C, kw * F)).  Returns z (B * out_w, F), same
+    dtype: ``z[b * out_w + t, f] = sum_j y[b * L + t - pad_left + j * dw, j * F + f]``
+    over the steps inside the sequence (the padding contributes zeros).
+    """
+    z = np.zeros((B * out_w, F), dtype=y.dtype)
+    for b in range(B):
+        for t in range(out_w):
+            row = b * out_w + t
+            for j in range(kw):
+                s = t - pad_left + j * dw
+                if s < 0 or s >= L:
+                    continue
+                src = b * L + s
+                off = j * F
+                for f in range(F):
+                    z[row, f] += y[src, off + f]
+    return z
+
+
 @njit(cache=True, fastmath=True)
-def conv_backward_sparse(cols, grad, kernel_t, B, H, W, C, kh, kw, sh, sw, dh, dw,
+def conv_backward_sparse(x, grad, kernel_t, kh, kw, sh, sw, dh, dw,
                          pad_top, pad_left, out_h, out_w):
     """Kernel and input gradients of a convolution whose output gradient is mostly zeros.
 
-    The same sums as ``cols.T @ grad`` and ``col2im(grad @ kernel_t)``, visiting
-    only the non-zero entries of ``grad``; worth it when few are non-zero, as
-    behind a global max pooling (one entry per sequence and filter).
+    The same sums as ``im2col(x).T @ grad`` and ``col2im(grad @ kernel_t)``,
+    visiting only the non-zero entries of ``grad``; worth it when few are
+    non-zero, as behind a global max pooling (one entry per sequence and
+    filter).  Reads the patches from x itself (small enough to stay in cache).
 
-    cols: (N, K) patches from :func:`im2col` (N = B * out_h * out_w,
-    K = kh * kw * C); grad: (N, F) gradient for the (pre-activation) output;
-    kernel_t: (F, K) the kernel transposed, C-contiguous.  Returns
-    ``dkernel_t`` (F, K) and ``dx`` (B, H, W, C), in the dtype of grad.
+    x: (B, H, W, C) input, C-contiguous; grad: (B * out_h * out_w, F) gradient
+    for the (pre-activation) output, rows as in :func:`im2col`; kernel_t:
+    (F, kh * kw * C) the kernel transposed, C-contiguous.  Returns
+    ``dkernel_t`` (F, kh * kw * C) and ``dx`` (B, H, W, C), dtype of grad.
     """
+    B, H, W, C = x.shape
     N, F = grad.shape
-    K = cols.shape[1]
-    dkernel_t = np.zeros((F, K), dtype=grad.dtype)
+    dkernel_t = np.zeros((F, kh * kw * C), dtype=grad.dtype)
     dx = np.zeros((B, H, W, C), dtype=grad.dtype)
     per_image = out_h * out_w
     for row in range(N):
@@ -164,8 +190,6 @@ def conv_backward_sparse(cols, grad, kernel_t, B, H, W, C, kh, kw, sh, sw, dh, d
             v = grad[row, f]
             if v == 0.0:
                 continue
-            for q in range(K):
-                dkernel_t[f, q] += v * cols[row, q]
             for i in range(kh):
                 ii = oh * sh - pad_top + i * dh
                 if ii < 0 or ii >= H:
@@ -176,5 +200,6 @@ def conv_backward_sparse(cols, grad, kernel_t, B, H, W, C, kh, kw, sh, sw, dh, d
                         continue
                     off = (i * kw + j) * C
                     for c in range(C):
+                        dkernel_t[f, off + c] += v * x[b, ii, jj, c]
                         dx[b, ii, jj, c] += v * kernel_t[f, off + c]
     return dkernel_t, dx

@@ -1,15 +1,19 @@
 """Convolution layers: Conv1D and Conv2D (and the Keras 1 spellings).
 
 A convolution is computed as a matrix product: the input patches are copied
-into the rows of a matrix by the numba kernel :func:`im2col`, multiplied by
-the kernel reshaped to ``(kernel_elements * in_channels, filters)`` with
+into the rows of a matrix by the numba kernel :func:`im2col_into`, multiplied
+by the kernel reshaped to ``(kernel_elements * in_channels, filters)`` with
 numpy's ``@`` (BLAS), and the backward pass is the same three products
 (kernel gradient ``cols.T @ g``, input gradient ``g @ kernel.T`` folded back by
-:func:`col2im`, bias gradient ``g.sum(0)``).  When the output gradient is
-mostly zeros (fewer than 1 in 12 entries non-zero, as behind a global max
-pooling, which passes one gradient per sequence and filter), the backward pass
-instead visits only the non-zero entries (:func:`conv_backward_sparse`): the
-same sums, a fraction of the work.
+:func:`col2im`, bias gradient ``g.sum(0)``).  Two shortcuts, same sums:
+
+* stride-1 Conv1D multiplies the input once by all kernel taps side by side,
+  ``(B * steps, C) @ (C, kernel_size * filters)``, and adds the shifted
+  columns (:func:`conv1d_shift_sum`), with no patch matrix to copy;
+* when the output gradient is mostly zeros (fewer than 1 in 12 entries
+  non-zero, as behind a global max pooling, which passes one gradient per
+  sequence and filter), the backward pass visits only the non-zero entries
+  (:func:`conv_backward_sparse`), a fraction of the work.
 
 Shapes (``None`` is the batch axis):
 
@@ -44,7 +48,7 @@ from .. import activations as activations_module
 from .. import constraints as constraints_module
 from .. import initializers as initializers_module
 from .. import regularizers as regularizers_module
-from ..kernels.conv_kernels import col2im, conv_backward_sparse, im2col_into
+from ..kernels.conv_kernels import col2im, conv1d_shift_sum, conv_backward_sparse, im2col_into
 from .base import Layer
 
 _PADDINGS = ("valid", "same")
@@ -210,13 +214,16 @@ class _Conv(Layer):
         sh, sw = (1,) + self.strides if self.rank == 1 else self.strides
         dh, dw = (1,) + self.dilation_rate if self.rank == 1 else self.dilation_rate
         params = (kh, kw, sh, sw, dh, dw, pad_top, pad_left, out_h, out_w)
-        rows, width = B * out_h * out_w, kh * kw * C
-        cols = self._cols_buffer
-        if cols is None or cols.shape != (rows, width) or cols.dtype != x4.dtype:
-            # Kept between calls: a fresh array this size costs page faults every batch.
-            cols = self._cols_buffer = np.empty((rows, width), dtype=x4.dtype)
-        im2col_into(x4, *params, cols)
-        z = cols @ kernel.reshape(-1, self.filters)
+        if self.rank == 1 and sw == 1:
+            # Stride-1 1D: one product of the input with all kernel taps side by side,
+            # then shifted sums (no patch matrix to copy).
+            taps = np.ascontiguousarray(kernel.transpose(1, 0, 2)).reshape(C, kw * self.filters)
+            z = conv1d_shift_sum(x4.reshape(-1, C) @ taps, B, W, kw, self.filters, dw,
+                                 pad_left, out_w)
+            cols = None
+        else:
+            cols = self._patches(x4, params)
+            z = cols @ kernel.reshape(-1, self.filters)
         if self.use_bias:
             z += self._weights[1]
         z = z.reshape((B,) + (out_h, out_w)[2 - self.rank:] + (self.filters,))
@@ -224,14 +231,26 @@ class _Conv(Layer):
             z = np.ascontiguousarray(np.moveaxis(z, -1, 1))
         y = self.activation.forward(z)
         linear = self.activation.name == "linear"
-        self._cache = (cols, None if linear else z, None if linear else y, (B, H, W, C), params)
+        self._cache = (x4, cols, None if linear else z, None if linear else y, params)
         return self._activity_forward(y)
+
+    def _patches(self, x4, params):
+        """im2col of x4 into a buffer kept between calls (a fresh array this size costs
+        page faults every batch): (B * out_h * out_w, kh * kw * C)."""
+        B, _, _, C = x4.shape
+        kh, kw, out_h, out_w = params[0], params[1], params[-2], params[-1]
+        shape = (B * out_h * out_w, kh * kw * C)
+        cols = self._cols_buffer
+        if cols is None or cols.shape != shape or cols.dtype != x4.dtype:
+            cols = self._cols_buffer = np.empty(shape, dtype=x4.dtype)
+        im2col_into(x4, *params, cols)
+        return cols
 
     def backward(self, grad_output):
         """grad_output: array of the output's shape. Returns the input gradient (input's shape)."""
         if self._cache is None:
             raise RuntimeError(f"layer {self.name!r}: backward called before forward")
-        _, z, y, _, _ = self._cache
+        _, _, z, y, _ = self._cache
         g = np.asarray(grad_output, dtype=self._weights[0].dtype)
         g = self._activity_backward(g)
         if z is not None:
@@ -242,7 +261,8 @@ class _Conv(Layer):
         """Like :meth:`backward`, with grad_z the gradient for the pre-activation output."""
         if self._cache is None:
             raise RuntimeError(f"layer {self.name!r}: backward called before forward")
-        cols, _, _, (B, H, W, C), params = self._cache
+        x4, cols, _, _, params = self._cache
+        B, H, W, C = x4.shape
         kernel = self._weights[0]
         g = np.asarray(grad_z, dtype=kernel.dtype)
         if self.data_format == "channels_first":
@@ -254,9 +274,11 @@ class _Conv(Layer):
         if np.count_nonzero(g) * _SPARSE_BACKWARD_RATIO < g.size:
             # Mostly zeros (behind a global max pooling, say): visit only the non-zeros.
             kernel_t = np.ascontiguousarray(kernel_matrix.T)
-            dkernel_t, dx = conv_backward_sparse(cols, g, kernel_t, B, H, W, C, *params)
+            dkernel_t, dx = conv_backward_sparse(x4, g, kernel_t, *params)
             self.grads[0][...] = dkernel_t.T.reshape(kernel.shape)
         else:
+            if cols is None:
+                cols = self._patches(x4, params)
             self.grads[0][...] = (cols.T @ g).reshape(kernel.shape)
             dx = col2im(g @ kernel_matrix.T, B, H, W, C, *params)
         if self.rank == 1:
