@@ -90,6 +90,27 @@ def main():
         arrays[f"{name}/config"] = np.array(json.dumps({"class_name": cls_name,
                                                         "kwargs": kwargs}))
         print(f"{name:40s} {str(x.shape):16s} -> {y.shape}", file=sys.stderr)
+    # Kim's CNN block: three Conv1D + GlobalMaxPooling1D branches concatenated
+    # (textembed: one Parallel layer). Stored under "kim_cnn:" (not a single layer).
+    widths, filters, shape = (2, 3, 4), 3, (12, 5)
+    inputs = keras.Input(shape)
+    convs = [keras.layers.Conv1D(filters, k, activation="relu") for k in widths]
+    merged = keras.layers.Concatenate()([keras.layers.GlobalMaxPooling1D()(conv(inputs))
+                                         for conv in convs])
+    model = keras.Model(inputs, merged)
+    weights = []
+    for conv in convs:
+        ws = [rng.normal(scale=0.5, size=w.shape).astype(np.float32) for w in conv.get_weights()]
+        conv.set_weights(ws)
+        weights.extend(ws)
+    x = rng.normal(size=(BATCH,) + shape).astype(np.float32)
+    arrays["kim_cnn:x"] = x
+    arrays["kim_cnn:y"] = keras.ops.convert_to_numpy(model(keras.ops.convert_to_tensor(x)))
+    arrays["kim_cnn:widths"] = np.array(widths)
+    for i, w in enumerate(weights):
+        arrays[f"kim_cnn:w{i}"] = w
+    print(f"{'kim_cnn':40s} {str(x.shape):16s} -> {arrays['kim_cnn:y'].shape}", file=sys.stderr)
+
     arrays["keras_version"] = np.array(keras.__version__)
     arrays["backend"] = np.array(keras.backend.backend())
     os.makedirs(os.path.dirname(OUT), exist_ok=True)

@@ -545,3 +545,16 @@ def test_conv_then_global_max_pooling_gradients_use_the_sparse_path(rng, monkeyp
     layer.build((None, 30, 2))
     check_layer_gradients(layer, rng.normal(size=(2, 30, 2)))
     assert calls
+
+
+def test_keras_golden_kim_cnn_block():
+    """Keras: three Conv1D(relu) + GlobalMaxPooling1D branches and Concatenate."""
+    with np.load(GOLDEN) as data:
+        x, expected = data["kim_cnn:x"], data["kim_cnn:y"]
+        widths = [int(k) for k in data["kim_cnn:widths"]]
+        weights = [data[f"kim_cnn:w{i}"] for i in range(2 * len(widths))]
+    layer = Parallel([[Conv1D(expected.shape[1] // len(widths), k, activation="relu"),
+                       GlobalMaxPooling1D()] for k in widths])
+    layer.build((None,) + x.shape[1:])
+    layer.set_weights(weights)
+    np.testing.assert_allclose(layer.forward(x), expected, rtol=1e-5, atol=1e-5)
