@@ -558,3 +558,47 @@ def test_keras_golden_kim_cnn_block():
     layer.build((None,) + x.shape[1:])
     layer.set_weights(weights)
     np.testing.assert_allclose(layer.forward(x), expected, rtol=1e-5, atol=1e-5)
+
+
+# -- in a model: training steps lower the loss, save/load keeps the outputs ---
+
+def _train_losses(model, x, y, steps):
+    return [float(model.train_on_batch(x, y)) for _ in range(steps)]
+
+
+def test_kim_cnn_trains_and_round_trips(tmp_path, rng):
+    models = pytest.importorskip("textembed.models")
+    from textembed.layers import Dense, Dropout, Embedding
+    model = models.Sequential()
+    model.add(Embedding(40, 8, input_length=12))
+    model.add(Parallel([[Conv1D(6, k, activation="relu"), GlobalMaxPooling1D()]
+                        for k in (2, 3, 4)]))
+    model.add(Dropout(0.5, seed=1))
+    model.add(Dense(2, activation="softmax"))
+    from textembed.optimizers import Adam
+    model.compile(Adam(learning_rate=0.01), "sparse_categorical_crossentropy")
+    assert model.output_shape == (None, 2)
+    x = rng.integers(1, 40, size=(32, 12))
+    y = (x == 7).any(axis=1).astype(np.int64)     # a word anywhere: what global max pooling sees
+    losses = _train_losses(model, x, y, 30)
+    assert losses[-1] < 0.8 * losses[0]
+    path = str(tmp_path / "kim.npz")
+    model.save(path)
+    loaded = models.load_model(path)
+    np.testing.assert_allclose(loaded.predict(x), model.predict(x), rtol=1e-6, atol=1e-6)
+
+
+def test_conv2d_pooling_model_trains(rng):
+    models = pytest.importorskip("textembed.models")
+    from textembed.layers import Dense, Flatten
+    model = models.Sequential()
+    model.add(Conv2D(4, 3, padding="same", activation="relu", input_shape=(6, 6, 2)))
+    model.add(MaxPooling2D())
+    model.add(Flatten())
+    model.add(Dense(1, activation="sigmoid"))
+    model.compile("rmsprop", "binary_crossentropy")
+    assert model.output_shape == (None, 1)
+    x = rng.normal(size=(16, 6, 6, 2)).astype(np.float32)
+    y = (x[:, :3, :3, 0].sum(axis=(1, 2)) > 0).astype(np.float32)[:, None]
+    losses = _train_losses(model, x, y, 20)
+    assert losses[-1] < 0.8 * losses[0]
