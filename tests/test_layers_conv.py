@@ -569,12 +569,13 @@ def _train_losses(model, x, y, steps):
 def test_kim_cnn_trains_and_round_trips(tmp_path, rng):
     models = pytest.importorskip("textembed.models")
     from textembed.layers import Dense, Dropout, Embedding
+    from textembed.initializers import RandomUniform, glorot_uniform
     model = models.Sequential()
-    model.add(Embedding(40, 8, input_length=12))
-    model.add(Parallel([[Conv1D(6, k, activation="relu"), GlobalMaxPooling1D()]
-                        for k in (2, 3, 4)]))
+    model.add(Embedding(40, 8, input_length=12, embeddings_initializer=RandomUniform(seed=2)))
+    model.add(Parallel([[Conv1D(6, k, activation="relu", kernel_initializer=glorot_uniform(seed=k)),
+                         GlobalMaxPooling1D()] for k in (2, 3, 4)]))
     model.add(Dropout(0.5, seed=1))
-    model.add(Dense(2, activation="softmax"))
+    model.add(Dense(2, activation="softmax", kernel_initializer=glorot_uniform(seed=5)))
     from textembed.optimizers import Adam
     model.compile(Adam(learning_rate=0.01), "sparse_categorical_crossentropy")
     assert model.output_shape == (None, 2)
@@ -591,12 +592,15 @@ def test_kim_cnn_trains_and_round_trips(tmp_path, rng):
 def test_conv2d_pooling_model_trains(rng):
     models = pytest.importorskip("textembed.models")
     from textembed.layers import Dense, Flatten
+    from textembed.initializers import glorot_uniform
+    from textembed.optimizers import RMSprop
     model = models.Sequential()
-    model.add(Conv2D(4, 3, padding="same", activation="relu", input_shape=(6, 6, 2)))
+    model.add(Conv2D(4, 3, padding="same", activation="relu", input_shape=(6, 6, 2),
+                     kernel_initializer=glorot_uniform(seed=3)))
     model.add(MaxPooling2D())
     model.add(Flatten())
-    model.add(Dense(1, activation="sigmoid"))
-    model.compile("rmsprop", "binary_crossentropy")
+    model.add(Dense(1, activation="sigmoid", kernel_initializer=glorot_uniform(seed=4)))
+    model.compile(RMSprop(learning_rate=0.01), "binary_crossentropy")
     assert model.output_shape == (None, 1)
     x = rng.normal(size=(16, 6, 6, 2)).astype(np.float32)
     y = (x[:, :3, :3, 0].sum(axis=(1, 2)) > 0).astype(np.float32)[:, None]
