@@ -4,7 +4,8 @@ Every loss takes ``y_true`` and ``y_pred`` of shape ``(batch, ..., k)``
 (``sparse_categorical_crossentropy``: integer class ids of shape
 ``(batch, ...)`` or ``(batch, ..., 1)``). Probabilities go in (not logits);
 they are clipped to ``[EPSILON, 1 - EPSILON]`` with ``EPSILON = 1e-7`` as
-Keras does. The per-sample loss is the mean (crossentropies: the sum, for
+Keras does (for float32 predictions the upper bound is float32(1 - 1e-7), as
+in Keras). The per-sample loss is the mean (crossentropies: the sum, for
 categorical) over the last axis; the reported value is the mean of the
 per-sample losses over every remaining axis (batch, and time steps for 3D
 outputs), accumulated in float64.
@@ -28,6 +29,15 @@ outputs), accumulated in float64.
 import numpy as np
 
 EPSILON = 1e-7
+
+
+def _clip_bounds(dtype):
+    """(EPSILON, 1 - EPSILON) as Keras has them in ``dtype``: in float32, 1 - 1e-7 rounds to
+    1 - 2**-23, which changes -log(1 - p) at p = 1 from 16.12 to 15.94."""
+    high = 1.0 - EPSILON
+    if np.dtype(dtype) == np.float32:
+        high = float(np.float32(high))
+    return EPSILON, high
 
 
 def _check_shapes(name, y_true, y_pred):
@@ -107,14 +117,16 @@ class BinaryCrossentropy(Loss):
 
     def per_sample(self, y_true, y_pred):
         y_true, y_pred = self._prepare(y_true, y_pred)
-        p = np.clip(y_pred.astype(np.float64), EPSILON, 1.0 - EPSILON)
+        low, high = _clip_bounds(y_pred.dtype)
+        p = np.clip(y_pred.astype(np.float64), low, high)
         return -np.mean(y_true * np.log(p) + (1.0 - y_true) * np.log1p(-p), axis=-1)
 
     def gradient(self, y_true, y_pred):
         y_true, y_pred = self._prepare(y_true, y_pred)
         p64 = y_pred.astype(np.float64)
-        inside = (p64 > EPSILON) & (p64 < 1.0 - EPSILON)
-        p = np.clip(p64, EPSILON, 1.0 - EPSILON)
+        low, high = _clip_bounds(y_pred.dtype)
+        inside = (p64 > low) & (p64 < high)
+        p = np.clip(p64, low, high)
         grad = np.where(inside, (p - y_true) / (p * (1.0 - p)), 0.0) / y_pred.size
         return grad.astype(y_pred.dtype)
 
