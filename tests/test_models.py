@@ -366,3 +366,29 @@ def test_load_model_rejects_other_files(tmp_path):
             load_model(path)
     with pytest.raises(FileNotFoundError):
         load_model(tmp_path / "missing.npz")
+
+
+def test_progress_output_only_when_verbose(capsys):
+    x = np.ones((40, 3), dtype=np.float32)
+    y = np.zeros((40, 1), dtype=np.float32)
+    model = Sequential([Dense(1, input_dim=3, activation="sigmoid")])
+    model.compile("sgd", "binary_crossentropy", metrics=["accuracy"])
+    model.fit(x, y, epochs=1, verbose=0, validation_data=(x, y))
+    captured = capsys.readouterr()
+    assert captured.out == "" and captured.err == ""
+    history = model.fit(x, y, epochs=2, verbose=1, validation_data=(x, y))
+    err = capsys.readouterr().err
+    assert "Epoch 1/2" in err and "Epoch 2/2" in err and "val_loss" in err and "accuracy" in err
+    assert set(history.history) == {"loss", "accuracy", "val_loss", "val_accuracy"}
+    model.fit(x, y, epochs=2, verbose=2)
+    out = capsys.readouterr().out.splitlines()
+    assert len(out) == 2 and out[1].startswith("Epoch 2/2 - loss: ")
+
+
+def test_predict_does_not_depend_on_batch_size():
+    rng = np.random.default_rng(0)
+    model = Sequential([Embedding(40, 3, input_length=5), Flatten(), Dense(2)])
+    x = rng.integers(0, 40, size=(23, 5))
+    np.testing.assert_allclose(model.predict(x, batch_size=4), model.predict(x, batch_size=32),
+                               rtol=1e-6)
+    assert model.predict(x[:0]).shape == (0, 2)
