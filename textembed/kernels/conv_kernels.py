@@ -162,7 +162,7 @@ def conv1d_shift_sum(y, B, L, kw, F, dw, pad_left, out_w):
     return z
 
 
-@njit(cache=True, fastmath=True)
+@njit(cache=True)
 def conv_backward_sparse(x, grad, kernel_t, kh, kw, sh, sw, dh, dw,
                          pad_top, pad_left, out_h, out_w):
     """Kernel and input gradients of a convolution whose output gradient is mostly zeros.
