@@ -91,9 +91,10 @@ class Optimizer:
                 w2 = weight.reshape(weight.shape[0], -1)
                 g2 = np.ascontiguousarray(grad, dtype=weight.dtype).reshape(idx.size, -1)
                 slots = [s.reshape(s.shape[0], -1) for s in self._get_slots(weight)]
-            self._update(w2, g2, idx, slots, lr)
+            self._update(w2, g2, idx, slots, weight.dtype.type(lr), weight.dtype.type)
 
-    def _update(self, w, g, rows, slots, lr):
+    def _update(self, w, g, rows, slots, lr, f):
+        """One kernel call; ``lr`` is in the weight's dtype and ``f`` converts other scalars to it."""
         raise NotImplementedError
 
     def get_config(self):
@@ -117,9 +118,9 @@ class SGD(Optimizer):
             raise ValueError(f"SGD: momentum must be >= 0, got {momentum}")
         self._slot_names = ("velocity",) if self.momentum else ()
 
-    def _update(self, w, g, rows, slots, lr):
+    def _update(self, w, g, rows, slots, lr, f):
         if self.momentum:
-            K.sgd_momentum_update(w, g, rows, slots[0], lr, self.momentum, self.nesterov)
+            K.sgd_momentum_update(w, g, rows, slots[0], lr, f(self.momentum), self.nesterov)
         else:
             K.sgd_update(w, g, rows, lr)
 
@@ -134,8 +135,8 @@ class RMSprop(Optimizer):
         super().__init__(learning_rate, lr, decay)
         self.rho, self.epsilon = float(rho), float(epsilon)
 
-    def _update(self, w, g, rows, slots, lr):
-        K.rmsprop_update(w, g, rows, slots[0], lr, self.rho, self.epsilon)
+    def _update(self, w, g, rows, slots, lr, f):
+        K.rmsprop_update(w, g, rows, slots[0], lr, f(self.rho), f(1.0 - self.rho), f(self.epsilon))
 
     def get_config(self):
         return {**super().get_config(), "rho": self.rho, "epsilon": self.epsilon}
@@ -149,11 +150,11 @@ class Adam(Optimizer):
         super().__init__(learning_rate, lr, decay)
         self.beta_1, self.beta_2, self.epsilon = float(beta_1), float(beta_2), float(epsilon)
 
-    def _update(self, w, g, rows, slots, lr):
+    def _update(self, w, g, rows, slots, lr, f):
         t = self.iterations
-        lr_t = lr * np.sqrt(1.0 - self.beta_2 ** t) / (1.0 - self.beta_1 ** t)
-        K.adam_update(w, g, rows, slots[0], slots[1], lr_t, self.beta_1, self.beta_2,
-                      self.epsilon)
+        lr_t = float(lr) * np.sqrt(1.0 - self.beta_2 ** t) / (1.0 - self.beta_1 ** t)
+        K.adam_update(w, g, rows, slots[0], slots[1], f(lr_t), f(self.beta_1),
+                      f(1.0 - self.beta_1), f(self.beta_2), f(1.0 - self.beta_2), f(self.epsilon))
 
     def get_config(self):
         return {**super().get_config(), "beta_1": self.beta_1, "beta_2": self.beta_2,
@@ -167,8 +168,8 @@ class Adagrad(Optimizer):
         super().__init__(learning_rate, lr, decay)
         self.epsilon = float(epsilon)
 
-    def _update(self, w, g, rows, slots, lr):
-        K.adagrad_update(w, g, rows, slots[0], lr, self.epsilon)
+    def _update(self, w, g, rows, slots, lr, f):
+        K.adagrad_update(w, g, rows, slots[0], lr, f(self.epsilon))
 
     def get_config(self):
         return {**super().get_config(), "epsilon": self.epsilon}
@@ -181,8 +182,9 @@ class Adadelta(Optimizer):
         super().__init__(learning_rate, lr, decay)
         self.rho, self.epsilon = float(rho), float(epsilon)
 
-    def _update(self, w, g, rows, slots, lr):
-        K.adadelta_update(w, g, rows, slots[0], slots[1], lr, self.rho, self.epsilon)
+    def _update(self, w, g, rows, slots, lr, f):
+        K.adadelta_update(w, g, rows, slots[0], slots[1], lr, f(self.rho), f(1.0 - self.rho),
+                          f(self.epsilon))
 
     def get_config(self):
         return {**super().get_config(), "rho": self.rho, "epsilon": self.epsilon}
