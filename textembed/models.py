@@ -375,6 +375,8 @@ class Sequential:
             bar = _progress(n_batches, f"Epoch {epoch + 1}/{epochs}", verbose == 1)
             try:
                 for b in range(n_batches):
+                    for callback in callbacks:
+                        callback.on_batch_begin(b, {})
                     if order is None:
                         xb, yb = x[b * batch_size:(b + 1) * batch_size], y[b * batch_size:
                                                                             (b + 1) * batch_size]
@@ -517,7 +519,11 @@ def _progress(total, desc, enabled):
 
 
 def load_model(path):
-    """A :class:`Sequential` from a file written by ``Sequential.save`` (compiled if it was)."""
+    """A :class:`Sequential` from a file written by ``Sequential.save`` (compiled if it was).
+
+    The optimizer comes back with its configuration but fresh slots (momenta and
+    accumulators are not saved) and a step count of 0.
+    """
     not_a_model = f"{path}: not a textembed saved model"
     try:
         data = np.load(path, allow_pickle=False)

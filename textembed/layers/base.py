@@ -23,6 +23,10 @@ Keras' life cycle, plus the part Keras hides, an explicit backward pass:
   ``activation`` attribute: like ``backward`` but ``grad_z`` is the gradient
   for the pre-activation. The model uses it for the fused, numerically stable
   softmax/sigmoid + cross-entropy gradient when this layer is the last one.
+* Container layers (Parallel, Bidirectional) present their sublayers'
+  ``weights``, ``grads``, ``sparse_rows``, ``activity_penalty``,
+  ``regularization_penalty()`` and ``apply_constraints()`` as their own (and
+  list them in ``sublayers()``): ``Sequential`` reads only its own layers.
 * ``compute_output_shape(input_shape)``, ``compute_mask(inputs, mask)``,
   ``get_config()``; ``output_shape`` has ``None`` for the batch axis.
 
