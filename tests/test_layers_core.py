@@ -80,6 +80,20 @@ def test_dense_activity_regularizer_gradient(rng):
     assert layer.activity_penalty > 0
 
 
+@pytest.mark.parametrize("factory, shape", [
+    (lambda r: Flatten(activity_regularizer=r), (2, 3, 2)),
+    (lambda r: Reshape((3, -1), activity_regularizer=r), (2, 6)),
+    (lambda r: RepeatVector(2, activity_regularizer=r), (2, 3)),
+    (lambda r: Dropout(0.5, activity_regularizer=r), (2, 3)),
+    (lambda r: Activation("tanh", activity_regularizer=r), (2, 3)),
+])
+def test_every_layer_applies_its_activity_regularizer(rng, factory, shape):
+    layer = built(factory(Regularizer(l1=0.03, l2=0.2)), (None,) + shape[1:])
+    x = rng.normal(size=shape)
+    check_with_activity_penalty(layer, x)
+    assert layer.activity_penalty > 0
+
+
 def test_dropout_gradient_with_a_fixed_mask(rng):
     layer = built(Dropout(0.4, seed=3), (None, 6))
     original = layer.forward

@@ -166,12 +166,13 @@ class Dropout(Layer):
         x = _float_input(inputs)
         if not training or self.rate == 0.0:
             self._scale = None
-            return x
+            return self._activity_forward(x)
         keep = self._rng.random(self._noise_shape(x.shape), dtype=np.float32) >= self.rate
         self._scale = keep.astype(x.dtype) * x.dtype.type(1.0 / (1.0 - self.rate))
-        return x * self._scale
+        return self._activity_forward(x * self._scale)
 
     def backward(self, grad_output):
+        grad_output = self._activity_backward(grad_output)
         return grad_output if self._scale is None else grad_output * self._scale
 
     def get_config(self):
@@ -197,10 +198,10 @@ class Flatten(Layer):
     def forward(self, inputs, training=False, mask=None):
         x = _float_input(inputs)
         self._in_shape = x.shape
-        return x.reshape(x.shape[0], -1)
+        return self._activity_forward(x.reshape(x.shape[0], -1))
 
     def backward(self, grad_output):
-        return np.asarray(grad_output).reshape(self._in_shape)
+        return np.asarray(self._activity_backward(grad_output)).reshape(self._in_shape)
 
     def get_config(self):
         return {**super().get_config(), "data_format": self.data_format}
@@ -245,10 +246,11 @@ class Reshape(Layer):
     def forward(self, inputs, training=False, mask=None):
         x = _float_input(inputs)
         self._in_shape = x.shape
-        return x.reshape((x.shape[0],) + self._resolve((None,) + x.shape[1:]))
+        return self._activity_forward(
+            x.reshape((x.shape[0],) + self._resolve((None,) + x.shape[1:])))
 
     def backward(self, grad_output):
-        return np.asarray(grad_output).reshape(self._in_shape)
+        return np.asarray(self._activity_backward(grad_output)).reshape(self._in_shape)
 
     def get_config(self):
         return {**super().get_config(), "target_shape": list(self.target_shape)}
@@ -277,10 +279,10 @@ class RepeatVector(Layer):
         if x.ndim != 2:
             raise ValueError(f"layer {self.name!r} needs 2D inputs (batch, features), got an "
                              f"array of shape {x.shape}")
-        return np.repeat(x[:, None, :], self.n, axis=1)
+        return self._activity_forward(np.repeat(x[:, None, :], self.n, axis=1))
 
     def backward(self, grad_output):
-        return np.asarray(grad_output).sum(axis=1)
+        return np.asarray(self._activity_backward(grad_output)).sum(axis=1)
 
     def get_config(self):
         return {**super().get_config(), "n": self.n}
