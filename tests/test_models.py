@@ -72,6 +72,14 @@ def test_summary_table():
     assert model.summary(print_fn=lines.append) is None and "\n".join(lines) == text
 
 
+def test_pop_removes_the_last_layer():
+    model = Sequential([Dense(4, input_dim=3), Dense(2)])
+    assert model.pop().units == 2 and model.output_shape == (None, 4)
+    model.pop()
+    with pytest.raises(IndexError):
+        model.pop()
+
+
 def test_deferred_build_from_the_first_array():
     model = Sequential([Dense(4, activation="relu"), Dense(2)])
     assert model.output_shape is None

@@ -106,6 +106,12 @@ class Sequential:
             self._build_layer(layer, layer.batch_input_shape)
         self._layers.append(layer)
 
+    def pop(self):
+        """Remove and return the last layer."""
+        if not self._layers:
+            raise IndexError(f"model {self.name!r} has no layers to pop")
+        return self._layers.pop()
+
     def _build_layer(self, layer, input_shape):
         input_shape = tuple(input_shape)
         kind = type(layer).__name__
