@@ -387,8 +387,9 @@ def test_weight_layout():
 def test_bidirectional_weights_order_and_names(rng):
     layer = Bidirectional(GRU(2, reset_after=True, name="g"))
     layer.build((None, 4, 3))
-    assert layer.weight_names == ["forward_g/kernel", "forward_g/recurrent_kernel", "forward_g/bias",
-                                  "backward_g/kernel", "backward_g/recurrent_kernel",
+    assert layer.weight_names == ["forward_g/kernel", "forward_g/recurrent_kernel",
+                                  "forward_g/bias", "backward_g/kernel",
+                                  "backward_g/recurrent_kernel",
                                   "backward_g/bias"]
     assert layer.sublayers() == [layer.forward_layer, layer.backward_layer]
     assert layer.backward_layer.go_backwards and not layer.forward_layer.go_backwards

@@ -132,7 +132,8 @@ def _apply_overload(v, code):
 
 @njit(**_NJIT)
 def _derivative_params(code):
-    """(A, B, C, lo, hi): the derivative from the output y is A + y (B + C y) where lo < y < hi, else 0."""
+    """(A, B, C, lo, hi): the derivative from the output y is ``A + y (B + C y)``
+    where ``lo < y < hi``, else 0."""
     inf = np.inf
     if code == TANH:
         return 1.0, 0.0, -1.0, -inf, inf

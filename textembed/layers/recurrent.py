@@ -636,8 +636,9 @@ class GRU(_RNN):
         zeros = np.zeros((B, U), dtype=dtype) if G is None else None
         with blas_threads(1):     # small per-step products: one thread is faster
             for t in range(T - 1, -1, -1):
-                K.gru_backward_step_ra(drec, zeros if G is None else G[t], carry, gates[t], inner[t],
-                                       H[t], mask[t], self._act, self._ract, dx[t], di[t])
+                K.gru_backward_step_ra(drec, zeros if G is None else G[t], carry, gates[t],
+                                       inner[t], H[t], mask[t], self._act, self._ract, dx[t],
+                                       di[t])
                 if t > 0:
                     np.matmul(di[t], recurrent_t, out=drec)
                     if rmask is not None:
