@@ -1,0 +1,295 @@
+"""Reading labelled text: one example (a label and a text) per line.
+
+Formats (``format=``):
+
+* ``tsv``: ``label<TAB>text``; the text is everything after the first tab.
+* ``csv``: a header row names the columns; the label and text columns are
+  chosen by name (``label_column`` / ``text_column``, or the first column
+  called label, class, category, target, y, ... and text, sentence, review,
+  ...). The delimiter is a comma, or a tab when the header has tabs and no
+  commas. Quoted fields may span lines. A row whose number of fields differs
+  from the header's is an error naming the line.
+* ``label-first``: the first whitespace-separated token is the label, the
+  rest of the line the text (as in the MR ``rt-polarity.all`` file).
+* ``fasttext``: ``__label__X text``. The label is stored without the
+  ``__label__`` prefix. A line with several leading labels keeps the first
+  (single-label classification); such lines are counted in ``multi_label``.
+* ``auto``: decided from the first lines; :attr:`LabelledTexts.format` says
+  which format was chosen.
+
+Blank lines are ignored. Lines without a label or without a text are skipped
+and counted; when more than ``max_skipped_fraction`` of the lines are
+skipped, the file is probably not in the format it was read as, and reading
+fails. Bytes that are not valid in ``encoding`` are replaced by U+FFFD and
+counted. Problems raise :class:`textembed.io.InputError` with one line.
+"""
+import csv
+import os
+from dataclasses import dataclass, field
+
+from ..io import InputError, TextSource
+
+FORMATS = ("tsv", "csv", "label-first", "fasttext")
+MAX_SKIPPED_FRACTION = 0.1
+FASTTEXT_PREFIX = "__label__"
+# Column names recognised in a csv header (compared in lower case), best first.
+LABEL_COLUMNS = ("label", "labels", "class", "category", "target", "y", "sentiment",
+                 "polarity", "tag")
+TEXT_COLUMNS = ("text", "sentence", "review", "content", "document", "body", "message",
+                "comment", "tweet", "title", "x")
+_SNIFF_LINES = 50
+_EXAMPLE_LINES = 5  # line numbers of skipped lines kept for messages
+
+
+@dataclass
+class LabelledTexts:
+    """Examples read from a labelled file.
+
+    ``texts[i]`` has the label ``labels[i]`` (both str). ``format`` is the
+    format the file was read as; ``skipped`` counts lines without a label or
+    text (``skipped_lines``: the first few of their 1-based line numbers);
+    ``replaced`` counts undecodable bytes; ``multi_label`` counts fastText
+    lines that had more than one label (the first was kept); ``path`` is how
+    messages name the input.
+    """
+
+    texts: list
+    labels: list
+    format: str
+    skipped: int = 0
+    replaced: int = 0
+    path: str = ""
+    skipped_lines: list = field(default_factory=list)
+    multi_label: int = 0
+    detected: bool = False
+
+    def __len__(self):
+        return len(self.texts)
+
+    @property
+    def classes(self):
+        """The distinct labels, sorted."""
+        return sorted(set(self.labels))
+
+
+def read_labelled(path, format="auto", encoding="utf-8", label_column=None, text_column=None,
+                  max_skipped_fraction=MAX_SKIPPED_FRACTION, min_classes=2, name=None):
+    """Read a labelled file (plain, ``.gz``, ``.bz2`` or ``-`` for standard
+    input) into a :class:`LabelledTexts`.
+
+    ``min_classes`` (2 for training data, 1 for a test file) is the fewest
+    distinct labels accepted. ``name`` is how messages refer to the input
+    (default: the path, or "standard input").
+    """
+    if format != "auto" and format not in FORMATS:
+        raise InputError(f"unknown format {format!r}: use auto, " + ", ".join(FORMATS))
+    if (label_column is not None or text_column is not None) and format not in ("auto", "csv"):
+        raise InputError(f"--label-column and --text-column apply to csv files, "
+                         f"not to {format}")
+    source = TextSource(os.fspath(path), encoding, name=name)
+    lines = iter(source)
+    head = []
+    for line in lines:
+        head.append(line)
+        if len(head) >= _SNIFF_LINES and sum(1 for h in head if h.strip()) >= _SNIFF_LINES:
+            break
+    detected = format == "auto"
+    if detected:
+        format = _sniff(head, label_column, text_column, source.name)
+
+    def all_lines():
+        yield from head
+        yield from lines
+
+    if format == "csv":
+        result = _read_csv(all_lines(), source.name, label_column, text_column)
+    else:
+        result = _read_lines(all_lines(), format)
+    texts, labels, skipped, skipped_lines, counted, multi = result
+    data = LabelledTexts(texts, labels, format, skipped, source.replaced, source.name,
+                         skipped_lines, multi, detected)
+    _check(data, counted, max_skipped_fraction, min_classes)
+    return data
+
+
+def read_lines(path, encoding="utf-8", name=None):
+    """The lines of a text file (or ``-``), streamed, without line endings.
+
+    The returned object is iterable once; its ``replaced`` attribute counts
+    the bytes that were not valid in ``encoding`` (final once iteration
+    ended), ``name`` is how messages refer to the input, ``size`` and
+    ``position()`` give byte progress (size is None for standard input).
+    """
+    return TextSource(os.fspath(path), encoding, name=name)
+
+
+# -- formats -------------------------------------------------------------------
+
+def _sniff(head, label_column, text_column, name):
+    """The format of a file whose first lines are ``head``."""
+    lines = [line for line in head if line.strip()]
+    if not lines:
+        raise InputError(f"{name}: no labelled lines (the first lines are blank)")
+    if label_column is not None or text_column is not None:
+        return "csv"
+    if _looks_like_header(lines[0]):
+        return "csv"
+    if sum(line.lstrip().startswith(FASTTEXT_PREFIX) for line in lines) >= 0.9 * len(lines):
+        return "fasttext"
+    if sum("\t" in line for line in lines) >= 0.9 * len(lines):
+        return "tsv"
+    if sum(len(line.split(None, 1)) == 2 for line in lines) >= 0.9 * len(lines):
+        return "label-first"
+    raise InputError(f"{name}: cannot tell the format from the first lines; "
+                     "name it with --format tsv, csv, label-first or fasttext")
+
+
+def _looks_like_header(line):
+    """A csv header: a comma- or tab-separated row naming a label and a text column."""
+    fields = next(csv.reader([line], delimiter=_delimiter(line)), [])
+    names = {f.strip().lower() for f in fields}
+    return len(fields) >= 2 and bool(names & set(LABEL_COLUMNS)) and bool(
+        names & set(TEXT_COLUMNS))
+
+
+def _delimiter(header):
+    return "\t" if "\t" in header and "," not in header else ","
+
+
+def _parse_tsv(line):
+    label, tab, text = line.partition("\t")
+    return label.strip(), text.strip(), 0
+
+
+def _parse_label_first(line):
+    parts = line.split(None, 1)
+    return parts[0], (parts[1].strip() if len(parts) > 1 else ""), 0
+
+
+def _parse_fasttext(line):
+    words = line.split()
+    n_labels = 0
+    while n_labels < len(words) and words[n_labels].startswith(FASTTEXT_PREFIX):
+        n_labels += 1
+    if n_labels == 0:
+        return "", line.strip(), 0
+    label = words[0][len(FASTTEXT_PREFIX):]
+    return label, " ".join(words[n_labels:]), n_labels - 1
+
+
+_PARSERS = {"tsv": _parse_tsv, "label-first": _parse_label_first, "fasttext": _parse_fasttext}
+
+
+def _read_lines(lines, format):
+    """Parse line-per-example formats: (texts, labels, skipped, skipped_lines,
+    non-blank lines, multi-label lines)."""
+    parse = _PARSERS[format]
+    texts, labels, skipped_lines = [], [], []
+    skipped = counted = multi = 0
+    for number, line in enumerate(lines, 1):
+        if not line.strip():
+            continue
+        counted += 1
+        label, text, extra = parse(line)
+        if not label or not text:
+            skipped += 1
+            if len(skipped_lines) < _EXAMPLE_LINES:
+                skipped_lines.append(number)
+            continue
+        multi += extra > 0
+        texts.append(text)
+        labels.append(label)
+    return texts, labels, skipped, skipped_lines, counted, multi
+
+
+def _read_csv(lines, name, label_column, text_column):
+    """Parse a csv file with a header row; the same tuple as :func:`_read_lines`."""
+    lines = iter(lines)
+    header_line = 0
+    header = None
+    for header_line, line in enumerate(lines, 1):  # skip blank lines before the header
+        if line.strip():
+            header = line
+            break
+    if header is None:
+        raise InputError(f"{name}: no header row (the file is blank)")
+    delimiter = _delimiter(header)
+    columns = next(csv.reader([header], delimiter=delimiter))
+    label_at = _column(columns, label_column, LABEL_COLUMNS, "label", name, header_line)
+    text_at = _column(columns, text_column, TEXT_COLUMNS, "text", name, header_line)
+    if label_at == text_at:
+        raise InputError(f"{name}: the label and text columns are both "
+                         f"{columns[label_at]!r}; name two columns")
+    reader = csv.reader((line + "\n" for line in lines), delimiter=delimiter)
+    texts, labels, skipped_lines = [], [], []
+    skipped = counted = 0
+    end = 0  # lines the reader consumed after the header
+    while True:
+        start = header_line + end + 1
+        try:
+            row = next(reader)
+        except StopIteration:
+            break
+        except csv.Error as error:
+            raise InputError(f"{name}: line {start}: cannot parse as csv: {error}") from None
+        end = reader.line_num
+        if not row or not any(field.strip() for field in row):
+            continue
+        counted += 1
+        if len(row) != len(columns):
+            raise InputError(f"{name}: line {start} has {len(row)} fields, the header "
+                             f"(line {header_line}) has {len(columns)}; quote fields that "
+                             f"contain a {_delimiter_name(delimiter)}")
+        label, text = row[label_at].strip(), row[text_at].strip()
+        if not label or not text:
+            skipped += 1
+            if len(skipped_lines) < _EXAMPLE_LINES:
+                skipped_lines.append(start)
+            continue
+        texts.append(text)
+        labels.append(label)
+    return texts, labels, skipped, skipped_lines, counted, 0
+
+
+def _delimiter_name(delimiter):
+    return "tab" if delimiter == "\t" else "comma"
+
+
+def _column(columns, wanted, known, role, name, line):
+    """Index of the ``role`` column: named ``wanted``, else the first known name."""
+    lowered = [c.strip().lower() for c in columns]
+    if wanted is not None:
+        if wanted in columns:
+            return columns.index(wanted)
+        if wanted.strip().lower() in lowered:
+            return lowered.index(wanted.strip().lower())
+        raise InputError(f"{name}: no column {wanted!r} in the header (line {line}): "
+                         f"the columns are {', '.join(map(repr, columns))}")
+    for candidate in known:
+        if candidate in lowered:
+            return lowered.index(candidate)
+    raise InputError(f"{name}: which column holds the {role}? The header (line {line}) has "
+                     f"{', '.join(map(repr, columns))}; name it with --{role}-column")
+
+
+def _check(data, counted, max_skipped_fraction, min_classes):
+    name, how = data.path, _how_read(data)
+    if counted == 0:
+        raise InputError(f"{name}: no labelled lines (the file is blank)")
+    if not data.texts:
+        raise InputError(f"{name}: no line has both a label and a text ({how}; e.g. line "
+                         f"{data.skipped_lines[0]}); is the format right? Try --format")
+    if data.skipped > max_skipped_fraction * counted:
+        raise InputError(f"{name}: {data.skipped:,} of {counted:,} lines "
+                         f"({data.skipped / counted:.0%}) have no label or no text ({how}; "
+                         f"e.g. line {data.skipped_lines[0]}); is the format right? "
+                         "Try --format")
+    classes = set(data.labels)
+    if len(classes) < min_classes:
+        raise InputError(f"{name}: every example has the label {data.labels[0]!r}; "
+                         f"a classifier needs {min_classes} or more classes")
+
+
+def _how_read(data):
+    return f"read as {data.format}" + (" (detected)" if data.detected else "")
+
