@@ -15,7 +15,7 @@ import time
 import click
 
 from ._version import __version__
-from ._defaults import DEFAULT_FILTERS
+from ._defaults import DEFAULT_FILTERS, SKIPGRAM_DEFAULTS
 from .io import InputError
 
 _PROGRESS_MIN_BYTES = 8 << 20
@@ -369,23 +369,31 @@ def _default_vectors_path(corpus, binary):
 @click.argument("corpus", metavar="CORPUS")
 @click.option("-o", "--output", default=None,
               help="Where to write the vectors (default: CORPUS.vec, or .bin with --binary).")
-@click.option("--dim", type=click.IntRange(min=1), default=100, show_default=True,
+@click.option("--dim", type=click.IntRange(min=1), default=SKIPGRAM_DEFAULTS["dim"],
+              show_default=True,
               help="Vector size.")
-@click.option("--window", type=click.IntRange(min=1), default=5, show_default=True,
+@click.option("--window", type=click.IntRange(min=1), default=SKIPGRAM_DEFAULTS["window"],
+              show_default=True,
               help="Largest distance between a word and its context (shrunk at random).")
-@click.option("--negative", type=click.IntRange(min=1), default=5, show_default=True,
+@click.option("--negative", type=click.IntRange(min=1), default=SKIPGRAM_DEFAULTS["negative"],
+              show_default=True,
               help="Negative samples per context window.")
-@click.option("--min-count", type=click.IntRange(min=1), default=5, show_default=True,
+@click.option("--min-count", type=click.IntRange(min=1), default=SKIPGRAM_DEFAULTS["min_count"],
+              show_default=True,
               help="Leave out words seen fewer times.")
 @click.option("--max-vocab", type=click.IntRange(min=2), default=None,
               help="Keep only the most frequent N words.")
-@click.option("--sample", type=click.FloatRange(min=0), default=1e-3, show_default=True,
-              help="Subsampling of frequent words (0: off).")
-@click.option("--epochs", type=click.IntRange(min=1), default=5, show_default=True,
+@click.option("--sample", type=click.FloatRange(min=0), default=SKIPGRAM_DEFAULTS["sample"],
+              show_default=True,
+              help="Subsampling of frequent words, 0: off (word2vec: 1e-3).")
+@click.option("--epochs", type=click.IntRange(min=1), default=SKIPGRAM_DEFAULTS["epochs"],
+              show_default=True,
               help="Passes over the corpus.")
-@click.option("--alpha", type=click.FloatRange(min=0, min_open=True), default=0.025,
-              show_default=True, help="Initial learning rate (decays linearly).")
-@click.option("--min-alpha", type=click.FloatRange(min=0), default=0.0001, show_default=True,
+@click.option("--alpha", type=click.FloatRange(min=0, min_open=True),
+              default=SKIPGRAM_DEFAULTS["alpha"], show_default=True,
+              help="Initial learning rate, decaying linearly (word2vec: 0.025).")
+@click.option("--min-alpha", type=click.FloatRange(min=0), default=SKIPGRAM_DEFAULTS["min_alpha"],
+              show_default=True,
               help="Final learning rate.")
 @click.option("--threads", type=click.IntRange(min=1), default=None,
               help="Training threads (default: all cores).")

@@ -14,6 +14,7 @@ from concurrent.futures import FIRST_COMPLETED, ThreadPoolExecutor, wait
 
 import numpy as np
 
+from .._defaults import SKIPGRAM_DEFAULTS
 from .corpus import LINE_END, encode_lines, encode_sentences, read_blocks
 from .vocab import Vocabulary
 
@@ -21,16 +22,7 @@ MAX_SENTENCE = 10_000
 _BLOCK_TOKENS = 1 << 20
 _JOB_TOKENS = 1 << 16
 
-DEFAULTS = {
-    "dim": 100,
-    "window": 5,
-    "negative": 5,
-    "min_count": 5,
-    "sample": 1e-3,
-    "epochs": 5,
-    "alpha": 0.025,
-    "min_alpha": 0.0001,
-}
+DEFAULTS = SKIPGRAM_DEFAULTS
 
 
 class TrainingStats:
@@ -102,8 +94,10 @@ class _Progress:
             self.bar.close()
 
 
-def train(corpus, dim=100, window=5, negative=5, min_count=5, sample=1e-3, epochs=5,
-          alpha=0.025, min_alpha=0.0001, threads=None, seed=None, max_vocab=None,
+def train(corpus, dim=DEFAULTS["dim"], window=DEFAULTS["window"],
+          negative=DEFAULTS["negative"], min_count=DEFAULTS["min_count"],
+          sample=DEFAULTS["sample"], epochs=DEFAULTS["epochs"], alpha=DEFAULTS["alpha"],
+          min_alpha=DEFAULTS["min_alpha"], threads=None, seed=None, max_vocab=None,
           tokenizer="keras", lower=True, encoding="utf-8", progress=False):
     """Train skip-gram word vectors with negative sampling.
 
