@@ -142,7 +142,7 @@ def test_csv_columns_by_name(tmp_path):
     # Names match without regard to case; the label may come from any column.
     got = read_labelled(path, label_column="stars", text_column="review body")
     assert got.labels == ["5", "1"]
-    path = write(tmp_path / "r.csv", "Stars,Text\n5,great\n1,awful\n")
+    path = write(tmp_path / "r.csv", "Stars,Text,Date\n5,great,may\n1,awful,june\n")
     with pytest.raises(InputError, match=r"which column holds the label\?.*--label-column"):
         read_labelled(path, format="csv")
 
@@ -152,6 +152,27 @@ def test_csv_default_column_names(tmp_path):
     got = read_labelled(path)
     assert got.format == "csv"
     assert got.labels == ["greet", "leave"] and got.texts == ["hello there", "bye now"]
+
+
+def test_csv_detected_by_its_regular_fields(tmp_path):
+    """Rows with the same number of comma-separated fields are csv even when no
+    column has a known name (rather than label-first with the header as a label)."""
+    path = write(tmp_path / "r.txt", "Kind,Words,Source\nx,one two,a\ny,three,b\n")
+    with pytest.raises(InputError, match=r"which column holds the label\?"):
+        read_labelled(path)
+    got = read_labelled(path, label_column="Kind", text_column="Words")
+    assert got.format == "csv" and got.labels == ["x", "y"]
+    # With two columns, naming one (or one known name) is enough.
+    path = write(tmp_path / "r.txt", "Kind,Words\nx,one two\ny,three\n")
+    assert read_labelled(path, label_column="Kind").texts == ["one two", "three"]
+    assert read_labelled(path, text_column="Words").labels == ["x", "y"]
+    with pytest.raises(InputError, match=r"which column holds the text\?"):
+        read_labelled(path)
+    path = write(tmp_path / "r.txt", "Kind,Text\nx,one two\ny,three\n")
+    assert read_labelled(path).labels == ["x", "y"]
+    # A comma inside some label-first texts only: not csv.
+    path = write(tmp_path / "lf.txt", "0 bad , slow\n1 good\n1 fine , fun , warm\n")
+    assert read_labelled(path).format == "label-first"
 
 
 def test_csv_unknown_column(tmp_path):

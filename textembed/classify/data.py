@@ -6,16 +6,19 @@ Formats (``format=``):
 * ``csv``: a header row names the columns; the label and text columns are
   chosen by name (``label_column`` / ``text_column``, or the first column
   called label, class, category, target, y, ... and text, sentence, review,
-  ...). The delimiter is a comma, or a tab when the header has tabs and no
-  commas. Quoted fields may span lines. A row whose number of fields differs
-  from the header's is an error naming the line.
+  ...); with two columns, naming one is enough. The delimiter is a comma, or
+  a tab when the header has tabs and no commas. Quoted fields may span lines.
+  A row whose number of fields differs from the header's is an error naming
+  the line.
 * ``label-first``: the first whitespace-separated token is the label, the
   rest of the line the text (as in the MR ``rt-polarity.all`` file).
 * ``fasttext``: ``__label__X text``. The label is stored without the
   ``__label__`` prefix. A line with several leading labels keeps the first
   (single-label classification); such lines are counted in ``multi_label``.
-* ``auto``: decided from the first lines; :attr:`LabelledTexts.format` says
-  which format was chosen.
+* ``auto``: decided from the first 50 non-blank lines: csv if the first
+  names a label and a text column, or if all have the same number (2 or
+  more) of comma-separated fields; else fasttext, tsv or label-first, the
+  first that most lines follow. :attr:`LabelledTexts.format` says which.
 
 Blank lines are ignored. Lines without a label or without a text are skipped
 and counted; when more than ``max_skipped_fraction`` of the lines are
@@ -34,7 +37,7 @@ MAX_SKIPPED_FRACTION = 0.1
 FASTTEXT_PREFIX = "__label__"
 # Column names recognised in a csv header (compared in lower case), best first.
 LABEL_COLUMNS = ("label", "labels", "class", "category", "target", "y", "sentiment",
-                 "polarity", "tag")
+                 "polarity", "topic", "intent", "emotion", "tag")
 TEXT_COLUMNS = ("text", "sentence", "review", "content", "document", "body", "message",
                 "comment", "tweet", "title", "x")
 _SNIFF_LINES = 50
@@ -132,13 +135,15 @@ def _sniff(head, label_column, text_column, name):
         raise InputError(f"{name}: no labelled lines (the first lines are blank)")
     if label_column is not None or text_column is not None:
         return "csv"
-    if _looks_like_header(lines[0]):
+    if _looks_like_header(lines[0]) or _looks_like_csv(lines):
         return "csv"
-    if sum(line.lstrip().startswith(FASTTEXT_PREFIX) for line in lines) >= 0.9 * len(lines):
+    # The layout most lines follow; the lines that do not are then skipped
+    # (and too many of them make an error that names one).
+    if sum(line.lstrip().startswith(FASTTEXT_PREFIX) for line in lines) > len(lines) / 2:
         return "fasttext"
-    if sum("\t" in line for line in lines) >= 0.9 * len(lines):
+    if sum("\t" in line for line in lines) > len(lines) / 2:
         return "tsv"
-    if sum(len(line.split(None, 1)) == 2 for line in lines) >= 0.9 * len(lines):
+    if sum(len(line.split(None, 1)) == 2 for line in lines) > len(lines) / 2:
         return "label-first"
     raise InputError(f"{name}: cannot tell the format from the first lines; "
                      "name it with --format tsv, csv, label-first or fasttext")
@@ -150,6 +155,18 @@ def _looks_like_header(line):
     names = {f.strip().lower() for f in fields}
     return len(fields) >= 2 and bool(names & set(LABEL_COLUMNS)) and bool(
         names & set(TEXT_COLUMNS))
+
+
+def _looks_like_csv(lines):
+    """Comma-separated rows that all have the header's number of fields (2 or more).
+
+    Lines are parsed one by one, so a quoted field spanning lines makes this
+    fail; such files are detected by their header names or named with --format.
+    """
+    if "," not in lines[0] or len(lines) < 2:
+        return False
+    counts = {len(row) for row in csv.reader(lines[:_SNIFF_LINES])}
+    return len(counts) == 1 and counts.pop() >= 2
 
 
 def _delimiter(header):
@@ -215,8 +232,14 @@ def _read_csv(lines, name, label_column, text_column):
         raise InputError(f"{name}: no header row (the file is blank)")
     delimiter = _delimiter(header)
     columns = next(csv.reader([header], delimiter=delimiter))
-    label_at = _column(columns, label_column, LABEL_COLUMNS, "label", name, header_line)
-    text_at = _column(columns, text_column, TEXT_COLUMNS, "text", name, header_line)
+    label_at = _column(columns, label_column, LABEL_COLUMNS, "label", name, header_line,
+                       required=len(columns) != 2)
+    text_at = _column(columns, text_column, TEXT_COLUMNS, "text", name, header_line,
+                      required=len(columns) != 2 or label_at is None)
+    if label_at is None:  # two columns, the text one known: the labels are in the other
+        label_at = 1 - text_at
+    elif text_at is None:
+        text_at = 1 - label_at
     if label_at == text_at:
         raise InputError(f"{name}: the label and text columns are both "
                          f"{columns[label_at]!r}; name two columns")
@@ -255,8 +278,9 @@ def _delimiter_name(delimiter):
     return "tab" if delimiter == "\t" else "comma"
 
 
-def _column(columns, wanted, known, role, name, line):
-    """Index of the ``role`` column: named ``wanted``, else the first known name."""
+def _column(columns, wanted, known, role, name, line, required=True):
+    """Index of the ``role`` column: named ``wanted``, else the first known name
+    (None if there is none and not ``required``)."""
     lowered = [c.strip().lower() for c in columns]
     if wanted is not None:
         if wanted in columns:
@@ -268,6 +292,8 @@ def _column(columns, wanted, known, role, name, line):
     for candidate in known:
         if candidate in lowered:
             return lowered.index(candidate)
+    if not required:
+        return None
     raise InputError(f"{name}: which column holds the {role}? The header (line {line}) has "
                      f"{', '.join(map(repr, columns))}; name it with --{role}-column")
 
