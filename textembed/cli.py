@@ -536,6 +536,9 @@ def _score(value):
     return "n/a" if value != value else f"{value:.4f}"  # nan: nothing to score
 
 
+# train-classifier, predict, test-classifier (registered on `cli` on import).
+from . import cli_classify  # noqa: E402,F401
+
 _NoArgsIsHelpError = getattr(click.exceptions, "NoArgsIsHelpError", ())
 
 
@@ -573,4 +576,8 @@ def main(argv=None):
 
 
 if __name__ == "__main__":
-    main()
+    # Run the package's copy of this module: the one cli_classify registered
+    # its commands on (and whose exceptions main() catches).
+    from textembed.cli import main as _main
+
+    _main()

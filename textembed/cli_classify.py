@@ -1,0 +1,393 @@
+"""The classifier commands of the ``textembed`` tool: ``train-classifier``,
+``predict`` and ``test-classifier``.
+
+They register themselves on the click group of :mod:`textembed.cli` (which
+imports this module) and share its conventions: one-line errors, progress and
+summaries on standard error, atomic output, heavy imports inside the commands.
+The work is done by :mod:`textembed.classify`.
+"""
+import contextlib
+import json
+import os
+import sys
+import time
+
+import click
+
+from .cli import (_STDIN_NAME, _batches, _check_encoding_option, _info, _output_stream,
+                  _progress_lines, _stderr_is_terminal, _warn, cli)
+from .io import InputError
+
+FORMAT_CHOICES = ["auto", "tsv", "csv", "label-first", "fasttext"]
+ARCH_CHOICES = ["cnn", "lstm", "gru", "bilstm", "bag"]
+DEFAULT_VALIDATION_SPLIT = 0.1  # shown in --help; the model's own default too
+_PREDICT_CHUNK = 4096  # lines read, classified and written at a time
+
+
+def _data_options(command):
+    """Options of the commands that read labelled files."""
+    options = [
+        click.option("--format", "format_", type=click.Choice(FORMAT_CHOICES), default="auto",
+                     show_default=True,
+                     help="tsv: label<TAB>text; csv: a header names the columns; label-first: "
+                          "the first word is the label; fasttext: __label__X text; auto: "
+                          "decided from the first lines (and said)."),
+        click.option("--label-column", default=None, metavar="NAME",
+                     help="csv: the column of the labels (default: one called label, class, "
+                          "category, target, y, ...)."),
+        click.option("--text-column", default=None, metavar="NAME",
+                     help="csv: the column of the texts (default: one called text, sentence, "
+                          "review, content, ...)."),
+        click.option("--encoding", default="utf-8", show_default=True,
+                     callback=_check_encoding_option,
+                     help="Text encoding of the files; undecodable bytes are replaced and "
+                          "counted."),
+    ]
+    for option in reversed(options):
+        command = option(command)
+    return command
+
+
+def _read(path, format_, encoding, label_column, text_column, quiet, what, min_classes=2):
+    """Read a labelled file, say what was read and warn about what was not."""
+    from .classify.data import read_labelled
+
+    data = read_labelled(path, format=format_, encoding=encoding, label_column=label_column,
+                         text_column=text_column, min_classes=min_classes)
+    counts = {c: 0 for c in data.classes}
+    for label in data.labels:
+        counts[label] += 1
+    shown = ", ".join(f"{c} {n:,}" for c, n in list(counts.items())[:6])
+    if len(counts) > 6:
+        shown += f", ... ({len(counts) - 6} more)"
+    how = f"{data.format} (detected)" if data.detected else data.format
+    _info(f"{what} {data.path}: {len(data):,} examples, {len(counts):,} classes ({shown}); "
+          f"read as {how}", quiet)
+    if data.replaced:
+        _warn(f"{data.path}: {data.replaced:,} bytes were not valid {encoding} and were "
+              "replaced by U+FFFD (is the file in another encoding? try --encoding latin-1)")
+    if data.skipped:
+        lines = ", ".join(map(str, data.skipped_lines))
+        _warn(f"{data.path}: skipped {data.skipped:,} lines without a label or without a text "
+              f"(line{'s' if len(data.skipped_lines) > 1 else ''} {lines}"
+              f"{', ...' if data.skipped > len(data.skipped_lines) else ''})")
+    if min_classes > 1 and len(counts) > max(len(data) / 2, 2):
+        _warn(f"{data.path}: {len(counts):,} classes for {len(data):,} examples, most labels "
+              f"occur once; is the file {data.format}? (choose with --format)")
+    if data.multi_label:
+        _warn(f"{data.path}: {data.multi_label:,} lines have several labels; the first one "
+              "is used (one label per example)")
+    return data
+
+
+def _check_labels_known(data, classes, train_name):
+    """InputError if ``data`` has labels that the training data lacks."""
+    unseen = sorted(set(data.labels) - set(classes))
+    if unseen:
+        shown = ", ".join(map(repr, unseen[:5])) + (" ..." if len(unseen) > 5 else "")
+        raise InputError(f"{data.path}: {len(unseen)} label{'s' if len(unseen) > 1 else ''} "
+                         f"never seen in {train_name}: {shown}; the model can only predict "
+                         f"the {len(classes)} training labels")
+
+
+def _default_model_dir(train):
+    """``TRAIN`` without .gz/.bz2 and its extension, plus ``.model`` (``stdin.model`` for -)."""
+    if train == "-":
+        return "stdin.model"
+    base = train
+    for suffix in (".gz", ".bz2"):
+        if base.endswith(suffix):
+            base = base[: -len(suffix)]
+    root, ext = os.path.splitext(base)
+    return (root if ext else base) + ".model"
+
+
+def _check_model_target(model_dir, train, force):
+    """Refuse early (before training) a MODEL_DIR that cannot be written."""
+    from .classify.model import is_model_dir
+
+    parent = os.path.dirname(os.path.abspath(model_dir))
+    if not os.path.isdir(parent):
+        raise InputError(f"{model_dir}: the folder {parent} does not exist")
+    if train != "-" and os.path.exists(model_dir) and os.path.exists(train) and \
+            os.path.samefile(train, model_dir):
+        raise click.BadParameter(f"{model_dir} is TRAIN itself", param_hint="'-o' / '--output'")
+    if os.path.lexists(model_dir) and not force:
+        if is_model_dir(model_dir):
+            raise InputError(f"{model_dir}: a model is already there; add --force to "
+                             "replace it, or choose another -o")
+        raise InputError(f"{model_dir}: exists and is not a textembed model; choose another "
+                         "-o, or add --force to replace it")
+
+
+def _verbosity(quiet):
+    """The model's verbose level: 0 quiet, 1 progress bars on a terminal, 2 one line per epoch."""
+    if quiet:
+        return 0
+    return 1 if _stderr_is_terminal() else 2
+
+
+def _accuracy(value):
+    return "n/a" if value is None else f"{value:.4f}"
+
+
+@cli.command("train-classifier")
+@click.argument("train", metavar="TRAIN")
+@click.option("-o", "--output", "model_dir", default=None, metavar="MODEL_DIR",
+              help="Where to save the model (default: TRAIN without its extension, plus "
+                   ".model). With --cv: a JSON file for the fold accuracies (optional).")
+@click.option("--valid", default=None, metavar="FILE",
+              help="Validation examples (default: --validation-split of TRAIN).")
+@click.option("--validation-split", type=click.FloatRange(0, 1, max_open=True), default=None,
+              help=f"Fraction of TRAIN held out for validation, chosen with --seed; 0: none "
+                   f"(and no early stopping).  [default: {DEFAULT_VALIDATION_SPLIT}]")
+@click.option("--test", default=None, metavar="FILE",
+              help="Test examples, scored once at the end (in metrics.json).")
+@_data_options
+@click.option("--arch", type=click.Choice(ARCH_CHOICES), default=None,
+              help="Network: cnn (Kim 2014), lstm, gru, bilstm, or bag (averaged embeddings "
+                   "and word bigrams, fastText-style)  [default: the recommended one, "
+                   "textembed.classify.model.DEFAULT_ARCH]")
+@click.option("--epochs", type=click.IntRange(min=1), default=None,
+              help="Passes over TRAIN (default: the architecture's).")
+@click.option("--batch-size", type=click.IntRange(min=1), default=None,
+              help="Examples per update (default: the architecture's).")
+@click.option("--maxlen", type=click.IntRange(min=1), default=None,
+              help="Tokens kept per text (default: from the data, capped).")
+@click.option("--num-words", type=click.IntRange(min=2), default=None,
+              help="Keep only the num_words-1 most frequent words (default: all).")
+@click.option("--embed-dim", type=click.IntRange(min=1), default=None,
+              help="Embedding size (default: the architecture's, or that of --pretrained).")
+@click.option("--pretrained", default=None, metavar="VECTORS",
+              help="Initialise the embeddings from word2vec vectors (text or binary, e.g. "
+                   "from `textembed skipgram`); missing words are random.")
+@click.option("--freeze-embeddings", is_flag=True,
+              help="Keep the --pretrained vectors fixed during training.")
+@click.option("--early-stopping", type=click.IntRange(min=0), default=None, metavar="PATIENCE",
+              help="Stop after PATIENCE epochs without better validation accuracy and keep "
+                   "the best weights; 0: off (default: the architecture's).")
+@click.option("--seed", type=click.IntRange(min=0), default=None,
+              help="Random seed (weights, shuffling, validation split, folds).")
+@click.option("--threads", type=click.IntRange(min=1), default=None,
+              help="Threads for training (default: all cores).")
+@click.option("--cv", type=click.IntRange(min=2), default=None, metavar="K",
+              help="K-fold cross-validation on TRAIN instead of training one model: prints "
+                   "the accuracy of each fold, their mean and standard deviation.")
+@click.option("--force", is_flag=True, help="Replace MODEL_DIR if it exists.")
+@click.option("--quiet", "-q", is_flag=True, help="No progress or summary.")
+def train_classifier(train, model_dir, valid, validation_split, test, format_, label_column,
+                     text_column, encoding, arch, epochs, batch_size, maxlen, num_words,
+                     embed_dim, pretrained, freeze_embeddings, early_stopping, seed, threads,
+                     cv, force, quiet):
+    """Train a text classifier on TRAIN, a file of labelled lines.
+
+    TRAIN is a text file (plain, .gz or .bz2) or - for standard input, in one
+    of the --format layouts. Labels may be any strings; two or more classes.
+    MODEL_DIR receives the network, the tokenizer, the labels, the
+    preprocessing settings and metrics.json; use it with `textembed predict`
+    and `textembed test-classifier`.
+    """
+    from .io import check_input_file
+
+    started = time.perf_counter()
+    if valid is not None and validation_split is not None:
+        raise click.UsageError("give --valid or --validation-split, not both")
+    if cv is not None:
+        for name, value in (("--valid", valid), ("--test", test),
+                            ("--validation-split", validation_split)):
+            if value is not None:
+                raise click.UsageError(f"{name} does not combine with --cv (each fold is "
+                                       "tested on the part of TRAIN it was not trained on)")
+    if freeze_embeddings and pretrained is None:
+        raise click.UsageError("--freeze-embeddings needs --pretrained VECTORS")
+    if pretrained is not None:
+        check_input_file(pretrained, f"--pretrained {pretrained}")
+    if cv is not None:
+        if model_dir is not None:
+            from .io import check_output_path
+            check_output_path(model_dir)
+    else:
+        if model_dir is None:
+            model_dir = _default_model_dir(train)
+            _info(f"model directory: {model_dir} (beside TRAIN; -o to choose another)", quiet)
+        _check_model_target(model_dir, train, force)
+    if train == "-" and "-" in (valid, test):
+        raise click.UsageError("only one of TRAIN, --valid and --test can be standard input")
+
+    data = _read(train, format_, encoding, label_column, text_column, quiet, "train")
+    train_name = _STDIN_NAME if train == "-" else train
+    extra = {}
+    if valid is not None:
+        valid_data = _read(valid, format_, encoding, label_column, text_column, quiet,
+                           "valid", min_classes=1)
+        _check_labels_known(valid_data, data.classes, train_name)
+        extra.update(valid_texts=valid_data.texts, valid_labels=valid_data.labels)
+    if validation_split is not None:
+        extra["validation_split"] = validation_split
+    if test is not None:
+        test_data = _read(test, format_, encoding, label_column, text_column, quiet, "test",
+                          min_classes=1)
+        _check_labels_known(test_data, data.classes, train_name)
+        extra.update(test_texts=test_data.texts, test_labels=test_data.labels)
+
+    from .classify.model import TextClassifier, cross_validate
+
+    given = {"epochs": epochs, "batch_size": batch_size, "maxlen": maxlen,
+             "num_words": num_words, "embed_dim": embed_dim, "pretrained": pretrained,
+             "early_stopping": early_stopping, "threads": threads}
+    params = {k: v for k, v in given.items() if v is not None}
+    if freeze_embeddings:
+        params["freeze_embeddings"] = True
+    verbose = _verbosity(quiet)
+    arch = arch or "default"
+    # The model prints its per-epoch lines on standard output; they belong
+    # with the rest of the progress on standard error.
+    with contextlib.redirect_stdout(sys.stderr):
+        if cv is not None:
+            result = cross_validate(data.texts, data.labels, k=cv,
+                                    **({} if seed is None else {"seed": seed}),
+                                    arch=arch, verbose=verbose, **params)
+        else:
+            classifier = TextClassifier(arch=arch, verbose=verbose,
+                                        **({} if seed is None else {"seed": seed}), **params)
+            classifier.fit(data.texts, data.labels, **extra)
+    if cv is not None:
+        _report_cv(result, data, arch, model_dir, train_name, time.perf_counter() - started)
+        return
+    classifier.save(model_dir, force=force)
+    m = classifier.metrics_
+    accuracies = f"train {_accuracy(m.get('train_accuracy'))}"
+    if m.get("valid_accuracy") is not None:
+        accuracies += f", valid {_accuracy(m['valid_accuracy'])}"
+    if "test_accuracy" in m:
+        accuracies += f", test {_accuracy(m['test_accuracy'])}"
+    best = m.get("best_epoch")
+    restored = f", best epoch {best} kept" if best and best != m.get("epochs") else ""
+    _info(f"train-classifier: {m.get('arch', arch)}, {m.get('train_samples', len(data)):,} "
+          f"training and {m.get('valid_samples', 0):,} validation examples, "
+          f"{len(classifier.classes_):,} classes, {m.get('epochs', 0)} epochs in "
+          f"{m.get('train_seconds', 0):.1f} s ({m.get('seconds_per_epoch', 0):.2f} s/epoch"
+          f"{restored}); accuracy {accuracies}; {time.perf_counter() - started:.1f} s in all; "
+          f"saved to {model_dir}", quiet)
+
+
+def _report_cv(result, data, arch, output, train_name, seconds):
+    """Print the fold accuracies (standard output); with -o also write them as JSON."""
+    from .io import atomic_output
+
+    folds = result["folds"]
+    for i, accuracy in enumerate(folds, 1):
+        click.echo(f"fold {i}/{result['k']}\taccuracy {accuracy:.4f}")
+    click.echo(f"{result['k']}-fold cross-validation of {arch} on {train_name} "
+               f"({len(data):,} examples): accuracy {result['mean']:.4f} ± "
+               f"{result['std']:.4f} (min {min(folds):.4f}, max {max(folds):.4f}), "
+               f"{seconds:.1f} s")
+    if output is not None:
+        summary = {"train": train_name, "examples": len(data), "arch": arch, "k": result["k"],
+                   "mean": result["mean"], "std": result["std"], "folds": folds}
+        with atomic_output(output) as out:
+            out.write(json.dumps(summary, indent=1) + "\n")
+
+
+def _load_classifier(model_dir, threads=None):
+    from .classify.model import TextClassifier
+
+    return TextClassifier.load(model_dir, **({} if threads is None else {"threads": threads}))
+
+
+@cli.command()
+@click.argument("model_dir", metavar="MODEL_DIR")
+@click.argument("input_path", metavar="[FILE|-]", default="-")
+@click.option("-o", "--output", default=None,
+              help="Where to write the predictions (default: standard output).")
+@click.option("--proba", is_flag=True,
+              help="After the label, the probability of each class: "
+                   "`label<TAB>class:p<TAB>class:p...`, classes in the model's order.")
+@click.option("--encoding", default="utf-8", show_default=True, callback=_check_encoding_option,
+              help="Text encoding of FILE; undecodable bytes are replaced and counted.")
+@click.option("--threads", type=click.IntRange(min=1), default=None,
+              help="Threads (default: all cores).")
+@click.option("--quiet", "-q", is_flag=True, help="No progress bar or summary.")
+def predict(model_dir, input_path, output, proba, encoding, threads, quiet):
+    """Classify each line of FILE (default: standard input) with the model in MODEL_DIR.
+
+    Writes one predicted label per input line, blank lines included, so the
+    output lines up with the input. FILE is plain, .gz or .bz2, or - for
+    standard input; it is read, classified and written in chunks.
+    """
+    from .classify.data import read_lines
+    from .classify.model import is_model_dir
+    from .io import check_input_file, check_output_path
+
+    started = time.perf_counter()
+    if not is_model_dir(model_dir):
+        _load_classifier(model_dir)  # raises the error that says why
+    to_stdout = output in (None, "-")
+    if not to_stdout:
+        check_output_path(output)
+    if input_path != "-":
+        check_input_file(input_path)
+    classifier = _load_classifier(model_dir, threads)
+    classes = classifier.classes_
+    source = read_lines(input_path, encoding)
+    n_lines = 0
+    with _output_stream(output) as out:
+        for chunk in _batches(_progress_lines(source, "predicting", quiet), _PREDICT_CHUNK):
+            if proba:
+                probabilities = classifier.predict_proba(chunk)
+                rows = []
+                for p in probabilities:
+                    best = int(p.argmax())
+                    rows.append(classes[best] + "\t" + "\t".join(
+                        f"{c}:{v:.4f}" for c, v in zip(classes, p.tolist())))
+            else:
+                rows = classifier.predict(chunk)
+            out.write("\n".join(rows) + "\n")
+            n_lines += len(chunk)
+    if source.replaced:
+        _warn(f"{source.name}: {source.replaced:,} bytes were not valid {encoding} and were "
+              "replaced by U+FFFD (is the file in another encoding? try --encoding latin-1)")
+    seconds = time.perf_counter() - started
+    _info(f"predict: {n_lines:,} lines classified in {seconds:.1f} s"
+          + ("" if to_stdout else f"; written to {output}"), quiet)
+
+
+@cli.command("test-classifier")
+@click.argument("model_dir", metavar="MODEL_DIR")
+@click.argument("test_path", metavar="FILE")
+@_data_options
+@click.option("--json", "as_json", is_flag=True,
+              help="Print the report as JSON instead of a table.")
+@click.option("--threads", type=click.IntRange(min=1), default=None,
+              help="Threads (default: all cores).")
+@click.option("--quiet", "-q", is_flag=True, help="Only the report, no summary of the input.")
+def test_classifier(model_dir, test_path, format_, label_column, text_column, encoding,
+                    as_json, threads, quiet):
+    """Score the model in MODEL_DIR on FILE, a file of labelled lines (as for training).
+
+    Prints the accuracy, per-class precision, recall and F1 and the confusion
+    matrix (rows: true class). Examples whose label the model never saw in
+    training are reported in one line and count as errors.
+    """
+    from .classify.metrics import classification_report, format_report
+
+    classifier = _load_classifier(model_dir, threads)
+    data = _read(test_path, format_, encoding, label_column, text_column, quiet, "test",
+                 min_classes=1)
+    classes = list(classifier.classes_)
+    unseen = sorted(set(data.labels) - set(classes))
+    if unseen:
+        counts = {u: 0 for u in unseen}
+        for label in data.labels:
+            if label in counts:
+                counts[label] += 1
+        shown = ", ".join(f"{u!r} ({counts[u]:,})" for u in unseen[:5])
+        _warn(f"{data.path}: {sum(counts.values()):,} examples have labels never seen in "
+              f"training: {shown}{' ...' if len(unseen) > 5 else ''}; they count as errors")
+    predicted = classifier.predict(data.texts)
+    report = classification_report(data.labels, predicted, classes=classes + unseen)
+    if as_json:
+        report = dict(report, unseen_labels=unseen, path=data.path, format=data.format)
+        click.echo(json.dumps(report, indent=1, ensure_ascii=False))
+    else:
+        click.echo(format_report(report), nl=False)
