@@ -1,0 +1,58 @@
+"""Token-id sequences -> the fixed-width int32 input rows of the classifier networks.
+
+One kernel builds every row: the first ``maxlen`` token ids of a text (the
+rest dropped), followed, for the bag-of-words network, by one hashed id per
+pair of neighbouring tokens (word bigrams, fastText's ``wordNgrams 2``), then
+zeros (index 0 is padding). Bigram ids live after the vocabulary:
+``bigram_offset + hash(a, b) % buckets``, computed from the two token ids, so
+they depend on the saved tokenizer only.
+"""
+from itertools import chain
+
+import numpy as np
+from numba import njit
+
+@njit(cache=True)
+def feature_rows(flat, offsets, maxlen, buckets, bigram_offset, width):
+    """Rows of ids for the network input.
+
+    flat: int32 (total,) token ids of all texts, one after another;
+    offsets: int64 (n + 1,), text i is ``flat[offsets[i]:offsets[i + 1]]``;
+    maxlen: tokens kept per text (the first ones); buckets: number of bigram
+    ids (0: no bigrams); bigram_offset: first bigram id; width: row length
+    (maxlen, or 2 * maxlen - 1 with bigrams).
+    Returns int32 (n, width): token ids, then bigram ids, then 0 padding.
+    """
+    n = offsets.size - 1
+    out = np.zeros((n, width), dtype=np.int32)
+    # Odd 64-bit multipliers (golden ratio, splitmix64) mix the two ids.
+    mix1 = np.uint64(0x9E3779B97F4A7C15)
+    mix2 = np.uint64(0xBF58476D1CE4E5B9)
+    shift = np.uint64(31)
+    nb = np.uint64(max(buckets, 1))
+    for i in range(n):
+        start = offsets[i]
+        stop = min(offsets[i + 1], start + maxlen)
+        k = 0
+        for j in range(start, stop):
+            out[i, k] = flat[j]
+            k += 1
+        if buckets > 0:
+            for j in range(start, stop - 1):
+                h = (np.uint64(flat[j]) + np.uint64(1)) * mix1
+                h ^= h >> shift
+                h = (h + np.uint64(flat[j + 1])) * mix2
+                h ^= h >> shift
+                out[i, k] = bigram_offset + np.int32(h % nb)
+                k += 1
+    return out
+
+
+def flatten(sequences):
+    """A list of id lists -> (flat int32 (total,), offsets int64 (n + 1,), lengths int64 (n,))."""
+    n = len(sequences)
+    lengths = np.fromiter(map(len, sequences), dtype=np.int64, count=n)
+    offsets = np.zeros(n + 1, dtype=np.int64)
+    np.cumsum(lengths, out=offsets[1:])
+    flat = np.fromiter(chain.from_iterable(sequences), dtype=np.int32, count=int(offsets[-1]))
+    return flat, offsets, lengths

@@ -1,0 +1,669 @@
+"""The text classifier: tokenizer + network recipe + training loop, saved as one directory.
+
+:class:`TextClassifier` turns texts (list of str) and labels (list of str)
+into a trained :class:`textembed.models.Sequential`. Architectures
+(``arch``):
+
+* ``bag``: fastText-style. Token ids plus hashed word-bigram ids, averaged
+  embeddings (masked), dropout, softmax.
+* ``cnn``: Kim (2014). Embedding 300, Conv1D 100 filters of widths 3, 4, 5
+  merged by :class:`textembed.layers.Parallel`, global max pooling, dropout
+  0.5, softmax; Adadelta, batch 50.
+* ``lstm`` / ``gru`` / ``bilstm``: Embedding 128 (mask_zero), one recurrent
+  layer of 128 units (Bidirectional for bilstm), softmax; Adam, batch 32.
+
+``None`` for a hyper-parameter means the recipe's value (:data:`RECIPES`).
+A saved model is a directory (see :meth:`TextClassifier.save`): ``model.npz``
+(``Sequential.save``), ``tokenizer.json`` (Keras' format), ``labels.json``,
+``preprocessing.json`` and ``metrics.json``.
+
+User-caused problems raise :class:`textembed.io.InputError` with one line.
+"""
+import contextlib
+import json
+import os
+import shutil
+import sys
+import tempfile
+import time
+
+import numpy as np
+
+from .._version import __version__
+from ..io import InputError
+from ._features import feature_rows, flatten
+
+FORMAT = "textembed.TextClassifier"
+FORMAT_VERSION = 1
+ARCHS = ("cnn", "lstm", "gru", "bilstm", "bag")
+DEFAULT_ARCH = "bag"
+# Keras' filters minus "!" and "?", which carry sentiment and are kept as tokens.
+FILTERS = '"#$%&()*+,-./:;<=>@[\\]^_`{|}~\t\n'
+_FILES = {"model": "model.npz", "tokenizer": "tokenizer.json", "labels": "labels.json",
+          "preprocessing": "preprocessing.json", "metrics": "metrics.json"}
+
+# One source for each architecture's defaults.
+RECIPES = {
+    "bag": {"epochs": 10, "batch_size": 32, "embed_dim": 64, "optimizer": "adam",
+            "learning_rate": 0.003, "dropout": 0.5, "bigram_buckets": 1 << 18,
+            "early_stopping": 3, "maxlen_cap": 500, "linear_decay": False},
+    "cnn": {"epochs": 10, "batch_size": 50, "embed_dim": 300, "optimizer": "adadelta",
+            "learning_rate": 1.0, "dropout": 0.5, "filters": 100, "widths": (3, 4, 5),
+            "max_norm": 3.0, "bigram_buckets": 0, "early_stopping": 3, "maxlen_cap": 300,
+            "linear_decay": False},
+    "lstm": {"epochs": 5, "batch_size": 32, "embed_dim": 128, "units": 128, "optimizer": "adam",
+             "learning_rate": 0.001, "dropout": 0.0, "bigram_buckets": 0, "early_stopping": 2,
+             "maxlen_cap": 200, "linear_decay": False},
+}
+RECIPES["gru"] = dict(RECIPES["lstm"])
+RECIPES["bilstm"] = dict(RECIPES["lstm"])
+_MAXLEN_PERCENTILE = 99
+
+
+def is_model_dir(path):
+    """True if ``path`` is a directory written by :meth:`TextClassifier.save`."""
+    path = os.fspath(path)
+    if not os.path.isdir(path):
+        return False
+    if not all(os.path.isfile(os.path.join(path, name)) for name in _FILES.values()):
+        return False
+    try:
+        with open(os.path.join(path, _FILES["preprocessing"]), encoding="utf-8") as f:
+            settings = json.load(f)
+    except (OSError, ValueError):
+        return False
+    return isinstance(settings, dict) and settings.get("format") == FORMAT
+
+
+@contextlib.contextmanager
+def _thread_limit(threads):
+    """Limit numba's and OpenBLAS' threads to ``threads`` inside the block (None: no change)."""
+    if not threads:
+        yield
+        return
+    import numba
+
+    from .._blas import blas_threads
+    previous = numba.get_num_threads()
+    numba.set_num_threads(max(1, min(int(threads), numba.config.NUMBA_NUM_THREADS)))
+    try:
+        with blas_threads(int(threads)):
+            yield
+    finally:
+        numba.set_num_threads(previous)
+
+
+def _say(verbose, message):
+    if verbose:
+        print(message, file=sys.stderr)
+
+
+def _check_texts(texts, what):
+    if isinstance(texts, str):
+        raise InputError(f"{what}: expected a list of texts, got one string")
+    texts = list(texts)
+    bad = next((i for i, t in enumerate(texts) if not isinstance(t, str)), None)
+    if bad is not None:
+        raise InputError(f"{what}: item {bad} is a {type(texts[bad]).__name__}, not a str")
+    return texts
+
+
+def _split_holdout(labels_ids, fraction, seed):
+    """Stratified hold-out: (train indices, valid indices), int64, each sorted."""
+    rng = np.random.default_rng(seed)
+    valid = []
+    for c in np.unique(labels_ids):
+        members = np.flatnonzero(labels_ids == c)
+        members = members[rng.permutation(len(members))]
+        take = int(round(fraction * len(members)))
+        if take >= len(members):
+            take = len(members) - 1
+        valid.append(members[:take])
+    valid = np.sort(np.concatenate(valid)) if valid else np.zeros(0, np.int64)
+    keep = np.ones(len(labels_ids), dtype=bool)
+    keep[valid] = False
+    return np.flatnonzero(keep), valid
+
+
+class _LinearDecay:
+    """Callback: learning rate falls linearly from its initial value to 0 over all batches."""
+
+    def __init__(self, total_batches):
+        self.total = max(int(total_batches), 1)
+        self.step = 0
+        self.model = None
+        self.initial = None
+
+    def set_model(self, model):
+        self.model = model
+
+    def on_train_begin(self, logs=None):
+        self.initial = self.model.optimizer.learning_rate
+
+    def on_batch_begin(self, batch, logs=None):
+        fraction = max(1.0 - self.step / self.total, 1e-4)
+        self.model.optimizer.learning_rate = self.initial * fraction
+        self.step += 1
+
+    def on_batch_end(self, batch, logs=None):
+        pass
+
+    def on_epoch_begin(self, epoch, logs=None):
+        pass
+
+    def on_epoch_end(self, epoch, logs=None):
+        pass
+
+    def on_train_end(self, logs=None):
+        self.model.optimizer.learning_rate = self.initial
+
+
+class TextClassifier:
+    """Texts -> labels. See the module docstring for the architectures.
+
+    Parameters (None: the recipe's value for ``arch``): epochs, batch_size,
+    maxlen (tokens kept per text; default the 99th percentile of training
+    lengths, capped), num_words (vocabulary limit, Keras' meaning), embed_dim,
+    pretrained (path of word2vec text/binary vectors initialising the
+    embedding; missing words random), freeze_embeddings, early_stopping
+    (patience in epochs on validation accuracy, best weights restored; 0 turns
+    it off), seed, threads (numba and BLAS threads), verbose (0 silent, 1
+    progress bars, 2 one line per epoch). ``options`` overrides other recipe
+    entries (``learning_rate``, ``dropout``, ``bigram_buckets``, ...).
+
+    After :meth:`fit`: ``classes_`` (sorted label strings), ``history``
+    (metric name -> list per epoch), ``metrics_`` (dict), ``tokenizer``,
+    ``model``.
+    """
+
+    def __init__(self, arch="default", epochs=None, batch_size=None, maxlen=None, num_words=None,
+                 embed_dim=None, pretrained=None, freeze_embeddings=False, early_stopping=None,
+                 seed=0, threads=None, verbose=1, **options):
+        if arch in (None, "default"):
+            arch = DEFAULT_ARCH
+        if arch not in ARCHS:
+            raise InputError(f"unknown architecture {arch!r}; choose one of "
+                             f"{', '.join(ARCHS)} (or 'default')")
+        recipe = dict(RECIPES[arch])
+        unknown = sorted(set(options) - set(recipe))
+        if unknown:
+            raise TypeError(f"TextClassifier got unknown arguments: {unknown}")
+        recipe.update(options)
+        for name, value in (("epochs", epochs), ("batch_size", batch_size), ("maxlen", maxlen),
+                            ("num_words", num_words), ("embed_dim", embed_dim)):
+            if value is not None and (isinstance(value, bool) or not isinstance(
+                    value, (int, np.integer)) or value < 1):
+                raise InputError(f"{name} must be a positive integer, got {value!r}")
+        if early_stopping is not None and (isinstance(early_stopping, bool) or not isinstance(
+                early_stopping, (int, np.integer)) or early_stopping < 0):
+            raise InputError(f"early_stopping must be an integer >= 0 (patience in epochs; "
+                             f"0 turns it off), got {early_stopping!r}")
+        self.arch = arch
+        self.recipe = recipe
+        self.epochs = int(epochs or recipe["epochs"])
+        self.batch_size = int(batch_size or recipe["batch_size"])
+        self.maxlen = maxlen
+        self.num_words = num_words
+        self.embed_dim = embed_dim
+        self.pretrained = None if pretrained is None else os.fspath(pretrained)
+        self.freeze_embeddings = bool(freeze_embeddings)
+        self.early_stopping = (recipe["early_stopping"] if early_stopping is None
+                               else int(early_stopping))
+        self.seed = int(seed)
+        self.threads = threads
+        self.verbose = verbose
+        self.classes_ = None
+        self.history = None
+        self.metrics_ = None
+        self.tokenizer = None
+        self.model = None
+        self.preprocessing_ = None
+
+    # -- preprocessing ---------------------------------------------------------
+
+    def _sequences(self, texts):
+        return self.tokenizer.texts_to_sequences(texts)
+
+    def _rows(self, sequences):
+        """int32 (n, width) network input rows from id lists (see ``_features``)."""
+        p = self.preprocessing_
+        flat, offsets, _ = flatten(sequences)
+        maxlen = p["maxlen"]
+        buckets = p["bigram_buckets"]
+        width = maxlen + (maxlen - 1 if buckets else 0)
+        return feature_rows(flat, offsets, maxlen, buckets, p["vocab_size"], max(width, 1))
+
+    def _encode_labels(self, labels, what):
+        index = {label: i for i, label in enumerate(self.classes_)}
+        unseen = sorted({label for label in labels if label not in index})
+        if unseen:
+            shown = ", ".join(repr(u) for u in unseen[:10])
+            more = f" and {len(unseen) - 10} more" if len(unseen) > 10 else ""
+            raise InputError(f"{what}: label(s) never seen in training: {shown}{more}; "
+                             f"the training labels are {', '.join(map(repr, self.classes_[:20]))}")
+        return np.fromiter((index[label] for label in labels), dtype=np.int32, count=len(labels))
+
+    # -- the network -------------------------------------------------------------
+
+    def _embedding_matrix(self, vocab_size, dim, rng):
+        """float32 (vocab_size, dim) from the pretrained file; returns (matrix, coverage dict)."""
+        from ..word2vec.formats import read_word2vec
+        path = self.pretrained
+        try:
+            words, vectors = read_word2vec(path)
+        except InputError as error:
+            raise InputError(f"--pretrained {error} (expected word2vec text or binary vectors, "
+                             f"e.g. from 'textembed skipgram')") from None
+        except (OSError, ValueError, UnicodeDecodeError) as error:
+            raise InputError(f"--pretrained {path}: not a word2vec vectors file ({error})") \
+                from None
+        if vectors.shape[1] != dim:
+            raise InputError(f"--pretrained {path}: vectors have {vectors.shape[1]} dimensions "
+                             f"but embed_dim is {dim}; leave embed_dim unset or give "
+                             f"{vectors.shape[1]}")
+        row_of = {w: i for i, w in enumerate(words)}
+        scale = float(np.std(vectors)) or 0.05
+        matrix = rng.uniform(-scale, scale, size=(vocab_size, dim)).astype(np.float32)
+        matrix[0] = 0.0
+        index_word = self.tokenizer.index_word
+        n_words = min(len(index_word) + 1, self.preprocessing_["num_words"] or 1 << 62)
+        found, found_tokens, total_tokens = 0, 0, 0
+        counts = self.tokenizer.word_counts
+        for i in range(1, n_words):
+            word = index_word[i]
+            j = row_of.get(word)
+            if j is None:
+                j = row_of.get(word.lower())
+            count = counts.get(word, 0)
+            total_tokens += count
+            if j is not None:
+                matrix[i] = vectors[j]
+                found += 1
+                found_tokens += count
+        coverage = {"words": found, "vocabulary": n_words - 1,
+                    "word_coverage": found / max(n_words - 1, 1),
+                    "token_coverage": found_tokens / max(total_tokens, 1)}
+        return matrix, coverage
+
+    def _build(self, vocab_size, num_classes, rng):
+        from .. import optimizers
+        from ..constraints import MaxNorm
+        from ..initializers import RandomUniform, VarianceScaling
+        from ..layers import (GRU, LSTM, Bidirectional, Conv1D, Dense, Dropout, Embedding,
+                              GlobalAveragePooling1D, GlobalMaxPooling1D, Parallel)
+        from ..models import Sequential
+        r = self.recipe
+        p = self.preprocessing_
+        dim = p["embed_dim"]
+        seeds = iter(rng.integers(0, 2 ** 31 - 1, size=16).tolist())
+        glorot = lambda: VarianceScaling(1.0, "fan_avg", "uniform", next(seeds))  # noqa: E731
+        total_rows = vocab_size + p["bigram_buckets"]
+        mask_zero = self.arch != "cnn"
+        matrix = None
+        self.coverage_ = None
+        if self.pretrained:
+            matrix, self.coverage_ = self._embedding_matrix(vocab_size, dim, rng)
+            if p["bigram_buckets"]:
+                extra = rng.uniform(-0.05, 0.05, size=(p["bigram_buckets"], dim))
+                matrix = np.concatenate([matrix, extra.astype(np.float32)])
+        embedding = Embedding(total_rows, dim, mask_zero=mask_zero, input_length=p["width"],
+                              embeddings_initializer=RandomUniform(-0.05, 0.05, next(seeds)),
+                              weights=None if matrix is None else [matrix],
+                              trainable=not self.freeze_embeddings, name="embedding")
+        model = Sequential(name=f"classifier_{self.arch}")
+        model.add(embedding)
+        if self.arch == "bag":
+            model.add(GlobalAveragePooling1D(name="average"))
+        elif self.arch == "cnn":
+            model.add(Parallel([[Conv1D(r["filters"], w, activation="relu",
+                                        kernel_initializer=glorot(), name=f"conv{w}"),
+                                 GlobalMaxPooling1D(name=f"maxpool{w}")]
+                                for w in r["widths"]], name="convolutions"))
+        else:
+            cell = GRU if self.arch == "gru" else LSTM
+            kw = dict(kernel_initializer=glorot(), recurrent_initializer="orthogonal",
+                      recurrent_activation="sigmoid")
+            if cell is GRU:
+                kw["reset_after"] = True
+            if self.arch == "bilstm":
+                model.add(Bidirectional(LSTM(r["units"], **kw), name="bilstm"))
+            else:
+                model.add(cell(r["units"], name=self.arch, **kw))
+        if r["dropout"]:
+            model.add(Dropout(r["dropout"], seed=next(seeds), name="dropout"))
+        constraint = MaxNorm(r["max_norm"]) if r.get("max_norm") else None
+        model.add(Dense(num_classes, activation="softmax", kernel_initializer=glorot(),
+                        kernel_constraint=constraint, name="output"))
+        opt_class = {"adam": optimizers.Adam, "adadelta": optimizers.Adadelta,
+                     "sgd": optimizers.SGD, "adagrad": optimizers.Adagrad,
+                     "rmsprop": optimizers.RMSprop}[r["optimizer"]]
+        kwargs = {"learning_rate": r["learning_rate"]}
+        if opt_class is optimizers.Adadelta:
+            kwargs["epsilon"] = 1e-6
+        model.compile(opt_class(**kwargs), "sparse_categorical_crossentropy",
+                      metrics=["accuracy"])
+        return model
+
+    # -- training ------------------------------------------------------------------
+
+    def fit(self, texts, labels, valid_texts=None, valid_labels=None, validation_split=0.1,
+            test_texts=None, test_labels=None):
+        """Train on texts (list of str) and labels (list of str, >= 2 classes); returns self.
+
+        Validation: (valid_texts, valid_labels) if given, else a stratified
+        ``validation_split`` of the training data (chosen with ``seed``; 0: none,
+        and then no early stopping). ``test_*`` are evaluated at the end only.
+        """
+        from ..text import Tokenizer
+        texts = _check_texts(texts, "training texts")
+        labels = [str(label) for label in _check_texts(labels, "training labels")]
+        if len(texts) != len(labels):
+            raise InputError(f"{len(texts)} training texts but {len(labels)} labels")
+        if not texts:
+            raise InputError("no training texts: the training data is empty")
+        classes = sorted(set(labels))
+        if len(classes) < 2:
+            raise InputError(f"the training data has a single class ({classes[0]!r}); a "
+                             f"classifier needs at least two labels")
+        self.classes_ = classes
+        y_all = self._encode_labels(labels, "training labels")
+        has_valid = valid_texts is not None or valid_labels is not None
+        if has_valid:
+            if valid_texts is None or valid_labels is None:
+                raise InputError("validation data needs both texts and labels")
+            valid_texts = _check_texts(valid_texts, "validation texts")
+            valid_labels = [str(v) for v in _check_texts(valid_labels, "validation labels")]
+            if len(valid_texts) != len(valid_labels):
+                raise InputError(f"{len(valid_texts)} validation texts but "
+                                 f"{len(valid_labels)} labels")
+            y_valid = self._encode_labels(valid_labels, "validation data")
+        if test_texts is not None or test_labels is not None:
+            if test_texts is None or test_labels is None:
+                raise InputError("test data needs both texts and labels")
+            test_texts = _check_texts(test_texts, "test texts")
+            test_labels = [str(v) for v in _check_texts(test_labels, "test labels")]
+            if len(test_texts) != len(test_labels):
+                raise InputError(f"{len(test_texts)} test texts but {len(test_labels)} labels")
+            y_test = self._encode_labels(test_labels, "test data")
+        if not 0.0 <= float(validation_split) < 1.0:
+            raise InputError(f"validation_split must be in [0, 1), got {validation_split}")
+        if not has_valid and validation_split:
+            train_idx, valid_idx = _split_holdout(y_all, float(validation_split), self.seed)
+            valid_texts = [texts[i] for i in valid_idx]
+            y_valid = y_all[valid_idx]
+            texts = [texts[i] for i in train_idx]
+            y_train = y_all[train_idx]
+        else:
+            y_train = y_all
+            if not has_valid:
+                valid_texts, y_valid = None, None
+
+        with _thread_limit(self.threads):
+            start = time.perf_counter()
+            self.tokenizer = Tokenizer(num_words=self.num_words, filters=FILTERS, lower=True)
+            self.tokenizer.fit_on_texts(texts)
+            seqs = self._sequences(texts)
+            vocab_size = len(self.tokenizer.word_index) + 1
+            if self.num_words:
+                vocab_size = min(vocab_size, int(self.num_words))
+            lengths = np.fromiter(map(len, seqs), dtype=np.int64, count=len(seqs))
+            maxlen = self.maxlen
+            if maxlen is None:
+                maxlen = int(np.ceil(np.percentile(lengths, _MAXLEN_PERCENTILE))) if len(
+                    lengths) else 1
+                maxlen = max(1, min(maxlen, self.recipe["maxlen_cap"]))
+            if self.arch == "cnn":
+                maxlen = max(maxlen, max(self.recipe["widths"]))
+            dim = self.embed_dim
+            if dim is None and self.pretrained:
+                from ..word2vec.formats import _open_vectors_file, _read_header
+                try:
+                    raw, handle = _open_vectors_file(self.pretrained)
+                    try:
+                        dim = _read_header(handle, self.pretrained)[1]
+                    finally:
+                        handle.close()
+                        raw.close()
+                except InputError as error:
+                    raise InputError(f"--pretrained {error} (expected word2vec text or "
+                                     f"binary vectors, e.g. from 'textembed skipgram')") \
+                        from None
+            dim = int(dim or self.recipe["embed_dim"])
+            buckets = int(self.recipe["bigram_buckets"] or 0)
+            width = maxlen + (maxlen - 1 if buckets else 0)
+            self.preprocessing_ = {
+                "format": FORMAT, "format_version": FORMAT_VERSION,
+                "textembed_version": __version__, "arch": self.arch, "maxlen": maxlen,
+                "width": max(width, 1), "padding": "post", "truncating": "post",
+                "num_words": self.num_words, "vocab_size": vocab_size, "embed_dim": dim,
+                "lower": True, "filters": FILTERS, "bigrams": bool(buckets),
+                "bigram_buckets": buckets, "bigram_offset": vocab_size,
+                "bigram_hash": "splitmix-pair-v1", "mask_zero": self.arch != "cnn"}
+            x_train = self._rows(seqs)
+            x_valid = None if valid_texts is None else self._rows(self._sequences(valid_texts))
+            rng = np.random.default_rng(self.seed)
+            self.model = self._build(vocab_size, len(classes), rng)
+            if self.coverage_ is not None:
+                c = self.coverage_
+                _say(self.verbose, f"pretrained vectors {self.pretrained}: {c['words']:,} of "
+                                   f"{c['vocabulary']:,} vocabulary words found "
+                                   f"({100 * c['word_coverage']:.1f}%, "
+                                   f"{100 * c['token_coverage']:.1f}% of training tokens)")
+            callbacks = []
+            if self.recipe.get("linear_decay"):
+                n_batches = -(-len(x_train) // self.batch_size)
+                callbacks.append(_LinearDecay(n_batches * self.epochs))
+            stopper = None
+            if self.early_stopping and x_valid is not None and len(x_valid):
+                from ..callbacks import EarlyStopping
+                stopper = EarlyStopping(monitor="val_accuracy", patience=self.early_stopping,
+                                        restore_best_weights=True, mode="max")
+                callbacks.append(stopper)
+            setup = time.perf_counter() - start
+            start = time.perf_counter()
+            history = self.model.fit(
+                x_train, y_train, batch_size=self.batch_size, epochs=self.epochs,
+                verbose=self.verbose, callbacks=callbacks,
+                validation_data=None if x_valid is None else (x_valid, y_valid),
+                shuffle=True, seed=self.seed)
+            train_seconds = time.perf_counter() - start
+            self.history = history.history
+            epochs_run = len(history.epoch)
+            metrics = {"arch": self.arch, "train_accuracy": self._accuracy(x_train, y_train)}
+            if x_valid is not None and len(x_valid):
+                metrics["valid_accuracy"] = self._accuracy(x_valid, y_valid)
+            else:
+                metrics["valid_accuracy"] = None
+            if test_texts is not None:
+                x_test = self._rows(self._sequences(test_texts))
+                metrics["test_accuracy"] = self._accuracy(x_test, y_test)
+        metrics.update({
+            "epochs": epochs_run, "best_epoch": (stopper.best_epoch + 1 if stopper and
+                                                 stopper.best_weights is not None
+                                                 else epochs_run),
+            "seconds_per_epoch": train_seconds / max(epochs_run, 1),
+            "train_seconds": train_seconds, "setup_seconds": setup,
+            "num_classes": len(classes), "vocab_size": vocab_size, "maxlen": maxlen,
+            "embed_dim": dim, "batch_size": self.batch_size,
+            "train_samples": int(len(x_train)),
+            "valid_samples": 0 if x_valid is None else int(len(x_valid)),
+            "seed": self.seed})
+        if self.coverage_ is not None:
+            metrics["pretrained"] = self.pretrained
+            metrics["pretrained_coverage"] = self.coverage_["word_coverage"]
+            metrics["pretrained_token_coverage"] = self.coverage_["token_coverage"]
+            metrics["freeze_embeddings"] = self.freeze_embeddings
+        self.metrics_ = metrics
+        return self
+
+    def _accuracy(self, x, y):
+        if not len(x):
+            return None
+        probs = self.model.predict(x, batch_size=512)
+        return float(np.mean(np.argmax(probs, axis=1) == y))
+
+    # -- prediction ------------------------------------------------------------------
+
+    def _check_fitted(self):
+        if self.model is None:
+            raise RuntimeError("this TextClassifier is not fitted: call fit() or load() first")
+
+    def predict_proba(self, texts, batch_size=256):
+        """float32 (n, num_classes) class probabilities, columns in ``classes_`` order."""
+        self._check_fitted()
+        texts = _check_texts(texts, "texts to classify")
+        batch_size = int(batch_size)
+        if batch_size < 1:
+            raise ValueError(f"batch_size must be a positive integer, got {batch_size}")
+        out = np.zeros((len(texts), len(self.classes_)), dtype=np.float32)
+        with _thread_limit(self.threads):
+            step = max(batch_size, 4096)
+            for start in range(0, len(texts), step):
+                x = self._rows(self._sequences(texts[start:start + step]))
+                out[start:start + len(x)] = self.model.predict(x, batch_size=batch_size)
+        return out
+
+    def predict(self, texts, batch_size=256):
+        """The most probable label (str) of each text."""
+        probs = self.predict_proba(texts, batch_size=batch_size)
+        return [self.classes_[i] for i in np.argmax(probs, axis=1)]
+
+    def score(self, texts, labels, batch_size=256):
+        """Accuracy on (texts, labels); labels unseen in training raise InputError."""
+        y = self._encode_labels([str(v) for v in labels], "labels")
+        probs = self.predict_proba(texts, batch_size=batch_size)
+        return float(np.mean(np.argmax(probs, axis=1) == y)) if len(y) else float("nan")
+
+    # -- saving -------------------------------------------------------------------------
+
+    def save(self, model_dir, force=False):
+        """Write the model directory atomically (built beside it, then renamed into place).
+
+        An existing ``model_dir`` (model directory or not) is replaced only with
+        ``force=True``; the old one is removed only after the new one is complete.
+        """
+        self._check_fitted()
+        target = os.path.abspath(os.fspath(model_dir))
+        if os.path.lexists(target) and not force:
+            if is_model_dir(target):
+                raise InputError(f"{model_dir}: a model directory already exists there; "
+                                 f"use --force (force=True) to replace it")
+            raise InputError(f"{model_dir}: exists and is not a textembed model directory; "
+                             f"choose another path or use --force (force=True) to replace it")
+        parent = os.path.dirname(target)
+        if not os.path.isdir(parent):
+            raise InputError(f"{model_dir}: the parent directory {parent} does not exist")
+        name = os.path.basename(target)
+        tmp = tempfile.mkdtemp(prefix=f".{name}.tmp-", dir=parent)
+        try:
+            self.model.save(os.path.join(tmp, _FILES["model"]))
+            files = {"tokenizer": self.tokenizer.to_json(),
+                     "labels": json.dumps(list(self.classes_), ensure_ascii=False),
+                     "preprocessing": json.dumps(self.preprocessing_, indent=1),
+                     "metrics": json.dumps(self.metrics_ or {}, indent=1)}
+            for key, text in files.items():
+                with open(os.path.join(tmp, _FILES[key]), "w", encoding="utf-8") as f:
+                    f.write(text + "\n")
+            os.chmod(tmp, 0o755)
+            if os.path.lexists(target):
+                old = tempfile.mkdtemp(prefix=f".{name}.old-", dir=parent)
+                os.rmdir(old)
+                os.rename(target, old)
+                os.rename(tmp, target)
+                if os.path.isdir(old) and not os.path.islink(old):
+                    shutil.rmtree(old, ignore_errors=True)
+                else:
+                    os.remove(old)
+            else:
+                os.rename(tmp, target)
+        except OSError as error:
+            shutil.rmtree(tmp, ignore_errors=True)
+            raise InputError(f"{model_dir}: cannot write the model ({error})") from None
+        except BaseException:
+            shutil.rmtree(tmp, ignore_errors=True)
+            raise
+        return self
+
+    @classmethod
+    def load(cls, model_dir, threads=None, verbose=0):
+        """A fitted classifier from a directory written by :meth:`save`."""
+        from ..models import load_model
+        from ..text import tokenizer_from_json
+        path = os.fspath(model_dir)
+        if not is_model_dir(path):
+            what = "no such directory" if not os.path.exists(path) else \
+                "not a textembed model directory (written by 'textembed train-classifier')"
+            raise InputError(f"{path}: {what}")
+        try:
+            with open(os.path.join(path, _FILES["preprocessing"]), encoding="utf-8") as f:
+                settings = json.load(f)
+            if settings.get("format_version", 0) > FORMAT_VERSION:
+                raise InputError(f"{path}: saved by a newer textembed (format version "
+                                 f"{settings['format_version']}); upgrade textembed")
+            with open(os.path.join(path, _FILES["labels"]), encoding="utf-8") as f:
+                classes = json.load(f)
+            with open(os.path.join(path, _FILES["tokenizer"]), encoding="utf-8") as f:
+                tokenizer = tokenizer_from_json(f.read())
+            with open(os.path.join(path, _FILES["metrics"]), encoding="utf-8") as f:
+                metrics = json.load(f)
+            model = load_model(os.path.join(path, _FILES["model"]))
+        except InputError:
+            raise
+        except (OSError, ValueError, KeyError, TypeError) as error:
+            raise InputError(f"{path}: damaged model directory ({error})") from None
+        self = cls(arch=settings.get("arch", DEFAULT_ARCH), threads=threads, verbose=verbose)
+        self.classes_ = [str(c) for c in classes]
+        self.tokenizer = tokenizer
+        self.tokenizer.filters = settings.get("filters", tokenizer.filters)
+        self.model = model
+        self.preprocessing_ = settings
+        self.metrics_ = metrics
+        self.maxlen = settings["maxlen"]
+        return self
+
+
+def cross_validate(texts, labels, k=10, seed=0, **classifier_params):
+    """K-fold cross-validation (stratified folds chosen with ``seed``).
+
+    Returns {"folds": [accuracy per fold], "mean", "std", "k"}; each fold trains
+    ``TextClassifier(seed=seed, **classifier_params)`` on the other k-1 folds.
+    """
+    texts = _check_texts(texts, "texts")
+    labels = [str(v) for v in _check_texts(labels, "labels")]
+    if len(texts) != len(labels):
+        raise InputError(f"{len(texts)} texts but {len(labels)} labels")
+    k = int(k)
+    if k < 2:
+        raise InputError(f"cross-validation needs k >= 2 folds, got {k}")
+    if len(texts) < k:
+        raise InputError(f"cross-validation with {k} folds needs at least {k} texts, "
+                         f"got {len(texts)}")
+    classes = sorted(set(labels))
+    if len(classes) < 2:
+        raise InputError(f"the data has a single class ({classes[0] if classes else None!r}); "
+                         f"a classifier needs at least two labels")
+    index = {c: i for i, c in enumerate(classes)}
+    y = np.array([index[v] for v in labels], dtype=np.int64)
+    rng = np.random.default_rng(seed)
+    fold_of = np.empty(len(y), dtype=np.int64)
+    offset = 0
+    for c in range(len(classes)):
+        members = np.flatnonzero(y == c)
+        members = members[rng.permutation(len(members))]
+        fold_of[members] = (np.arange(len(members)) + offset) % k
+        offset += len(members)
+    accuracies = []
+    for fold in range(k):
+        test = np.flatnonzero(fold_of == fold)
+        train = np.flatnonzero(fold_of != fold)
+        classifier = TextClassifier(seed=seed + fold, **classifier_params)
+        train_labels = [labels[i] for i in train]
+        classifier.fit([texts[i] for i in train], train_labels)
+        test_labels = [labels[i] for i in test]
+        known = set(classifier.classes_)
+        keep = [i for i, v in zip(test, test_labels) if v in known]
+        accuracies.append(classifier.score([texts[i] for i in keep],
+                                           [labels[i] for i in keep]))
+    folds = [float(a) for a in accuracies]
+    return {"folds": folds, "mean": float(np.mean(folds)), "std": float(np.std(folds)),
+            "k": k}
