@@ -170,6 +170,9 @@ def test_csv_detected_by_its_regular_fields(tmp_path):
         read_labelled(path)
     path = write(tmp_path / "r.txt", "Kind,Text\nx,one two\ny,three\n")
     assert read_labelled(path).labels == ["x", "y"]
+    # One comma in every tsv text: still tsv.
+    path = write(tmp_path / "t.txt", "a\tone, two\nb\tthree, four\n")
+    assert read_labelled(path).format == "tsv"
     # A comma inside some label-first texts only: not csv.
     path = write(tmp_path / "lf.txt", "0 bad , slow\n1 good\n1 fine , fun , warm\n")
     assert read_labelled(path).format == "label-first"

@@ -16,9 +16,10 @@ Formats (``format=``):
   ``__label__`` prefix. A line with several leading labels keeps the first
   (single-label classification); such lines are counted in ``multi_label``.
 * ``auto``: decided from the first 50 non-blank lines: csv if the first
-  names a label and a text column, or if all have the same number (2 or
-  more) of comma-separated fields; else fasttext, tsv or label-first, the
-  first that most lines follow. :attr:`LabelledTexts.format` says which.
+  names a label and a text column; else fasttext or tsv if most lines follow
+  it; else csv if all have the same number (2 or more) of comma-separated
+  fields; else label-first if most lines have two words or more.
+  :attr:`LabelledTexts.format` says which was chosen.
 
 Blank lines are ignored. Lines without a label or without a text are skipped
 and counted; when more than ``max_skipped_fraction`` of the lines are
@@ -135,7 +136,7 @@ def _sniff(head, label_column, text_column, name):
         raise InputError(f"{name}: no labelled lines (the first lines are blank)")
     if label_column is not None or text_column is not None:
         return "csv"
-    if _looks_like_header(lines[0]) or _looks_like_csv(lines):
+    if _looks_like_header(lines[0]):
         return "csv"
     # The layout most lines follow; the lines that do not are then skipped
     # (and too many of them make an error that names one).
@@ -143,6 +144,8 @@ def _sniff(head, label_column, text_column, name):
         return "fasttext"
     if sum("\t" in line for line in lines) > len(lines) / 2:
         return "tsv"
+    if _looks_like_csv(lines):
+        return "csv"
     if sum(len(line.split(None, 1)) == 2 for line in lines) > len(lines) / 2:
         return "label-first"
     raise InputError(f"{name}: cannot tell the format from the first lines; "
