@@ -261,6 +261,21 @@ def test_undecodable_bytes_are_replaced_and_counted(tmp_path):
     assert got.texts == ["café naïve", "bad ÿ"]
 
 
+def test_lines_hook_sees_every_line(tmp_path):
+    path = write(tmp_path / "t.tsv", as_tsv())
+    seen = []
+
+    def spy(source):
+        assert source.name == str(path)
+        for line in source:
+            seen.append(line)
+            yield line
+
+    got = read_labelled(path, lines=spy)
+    assert got.texts == TEXTS
+    assert seen == as_tsv().splitlines()
+
+
 def test_read_lines_streams_and_counts(tmp_path, monkeypatch):
     path = write(tmp_path / "in.txt", b"one\r\n\ntwo \xe9\nthree")
     lines = read_lines(path)

@@ -53,7 +53,8 @@ def _read(path, format_, encoding, label_column, text_column, quiet, what, min_c
     from .classify.data import read_labelled
 
     data = read_labelled(path, format=format_, encoding=encoding, label_column=label_column,
-                         text_column=text_column, min_classes=min_classes)
+                         text_column=text_column, min_classes=min_classes,
+                         lines=lambda source: _progress_lines(source, f"reading {what}", quiet))
     counts = {c: 0 for c in data.classes}
     for label in data.labels:
         counts[label] += 1

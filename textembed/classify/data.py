@@ -77,13 +77,16 @@ class LabelledTexts:
 
 
 def read_labelled(path, format="auto", encoding="utf-8", label_column=None, text_column=None,
-                  max_skipped_fraction=MAX_SKIPPED_FRACTION, min_classes=2, name=None):
+                  max_skipped_fraction=MAX_SKIPPED_FRACTION, min_classes=2, name=None,
+                  lines=None):
     """Read a labelled file (plain, ``.gz``, ``.bz2`` or ``-`` for standard
     input) into a :class:`LabelledTexts`.
 
     ``min_classes`` (2 for training data, 1 for a test file) is the fewest
     distinct labels accepted. ``name`` is how messages refer to the input
-    (default: the path, or "standard input").
+    (default: the path, or "standard input"). ``lines``, if given, is called
+    with the :func:`read_lines` source and returns the iterator of its lines
+    to read (e.g. wrapped in a progress bar).
     """
     if format != "auto" and format not in FORMATS:
         raise InputError(f"unknown format {format!r}: use auto, " + ", ".join(FORMATS))
@@ -91,7 +94,7 @@ def read_labelled(path, format="auto", encoding="utf-8", label_column=None, text
         raise InputError(f"--label-column and --text-column apply to csv files, "
                          f"not to {format}")
     source = TextSource(os.fspath(path), encoding, name=name)
-    lines = iter(source)
+    lines = iter(source if lines is None else lines(source))
     head = []
     for line in lines:
         head.append(line)
