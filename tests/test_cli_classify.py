@@ -292,6 +292,23 @@ def test_force_replaces_a_model_and_a_foreign_directory(invoke, tmp_path, traine
     assert folder(tmp_path) == ["m"]
 
 
+def test_force_never_replaces_a_folder_holding_the_input_or_the_current_directory(
+        invoke, tmp_path, monkeypatch):
+    data = tmp_path / "data"
+    data.mkdir()
+    train = write(data / "t.tsv", as_format("tsv", SAMPLE_ROWS[:100]))
+    code, _, err = invoke("train-classifier", train, "-o", data, *FAST, "--force")
+    assert_one_error(code, err, 1, f"{data}: holds {train}", "even with --force")
+    work = tmp_path / "work"
+    work.mkdir()
+    monkeypatch.chdir(work)
+    code, _, err = invoke("train-classifier", train, "-o", ".", *FAST, "--force")
+    assert_one_error(code, err, 1, ".: holds the current directory")
+    code, _, err = invoke("train-classifier", train, "-o", tmp_path, *FAST, "--force")
+    assert_one_error(code, err, 1, "holds the current directory")
+    assert folder(tmp_path) == ["data", "work"] and folder(data) == ["t.tsv"]
+
+
 def test_ctrl_c_while_training_leaves_nothing(invoke, tmp_path, monkeypatch):
     def interrupted(self, *args, **kwargs):
         raise KeyboardInterrupt

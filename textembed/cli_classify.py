@@ -103,8 +103,12 @@ def _default_model_dir(train):
     return (root if ext else base) + ".model"
 
 
-def _check_model_target(model_dir, train, force):
-    """Refuse early (before training) a MODEL_DIR that cannot be written."""
+def _check_model_target(model_dir, train, force, inputs=()):
+    """Refuse early (before training) a MODEL_DIR that cannot be written.
+
+    Even with --force, a directory that holds the current directory or one of
+    the ``inputs`` files (``-o .`` by mistake) is never replaced.
+    """
     from .classify.model import is_model_dir
 
     parent = os.path.dirname(os.path.abspath(model_dir))
@@ -119,6 +123,15 @@ def _check_model_target(model_dir, train, force):
                              "replace it, or choose another -o")
         raise InputError(f"{model_dir}: exists and is not a textembed model; choose another "
                          "-o, or add --force to replace it")
+    if os.path.isdir(model_dir) and not is_model_dir(model_dir):
+        target = os.path.realpath(model_dir)
+        guarded = [("the current directory", os.getcwd())] + [
+            (path, path) for path in inputs if path not in (None, "-")]
+        for what, path in guarded:
+            real = os.path.realpath(path)
+            if real == target or real.startswith(target.rstrip(os.sep) + os.sep):
+                raise InputError(f"{model_dir}: holds {what}; a model cannot replace it, even "
+                                 "with --force; choose another -o")
 
 
 def _verbosity(quiet):
@@ -211,7 +224,7 @@ def train_classifier(train, model_dir, valid, validation_split, test, format_, l
         if model_dir is None:
             model_dir = _default_model_dir(train)
             _info(f"model directory: {model_dir} (beside TRAIN; -o to choose another)", quiet)
-        _check_model_target(model_dir, train, force)
+        _check_model_target(model_dir, train, force, (train, valid, test, pretrained))
     if train == "-" and "-" in (valid, test):
         raise click.UsageError("only one of TRAIN, --valid and --test can be standard input")
 
