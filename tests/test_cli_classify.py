@@ -125,8 +125,8 @@ def test_train_reads_trains_summarises_and_saves(invoke, tmp_path):
     assert code == 0, err
     assert out == ""
     lines = err.splitlines()
-    assert lines[0] == (f"train {SAMPLE}: 900 examples, 3 classes (animals 283, food 300, "
-                        "weather 317); read as tsv (detected)")
+    assert lines[0] == (f"train {SAMPLE}: 900 examples, 3 classes (animals: 283, food: 300, "
+                        "weather: 317); read as tsv (detected)")
     epochs = [line for line in lines if line.startswith("Epoch ")]
     assert len(epochs) == 3 and "val_accuracy" in epochs[-1]  # one line per epoch (no tty)
     match = SUMMARY.fullmatch(lines[-1])
@@ -421,8 +421,8 @@ def test_test_classifier_report(invoke, trained, tmp_path):
     code, out, err = invoke("test-classifier", trained, path)
     assert code == 0, err
     counts = Counter(SAMPLE_LABELS[:100])
-    assert err.splitlines() == [f"test {path}: 100 examples, 3 classes (animals "
-                                f"{counts['animals']}, food {counts['food']}, weather "
+    assert err.splitlines() == [f"test {path}: 100 examples, 3 classes (animals: "
+                                f"{counts['animals']}, food: {counts['food']}, weather: "
                                 f"{counts['weather']}); read as label-first (detected)"]
     lines = lines_of(out)
     assert re.fullmatch(r"accuracy [\d.]+ \(\d+ of 100 correct\)", lines[0])

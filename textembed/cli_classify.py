@@ -58,7 +58,7 @@ def _read(path, format_, encoding, label_column, text_column, quiet, what, min_c
     counts = {c: 0 for c in data.classes}
     for label in data.labels:
         counts[label] += 1
-    shown = ", ".join(f"{c} {n:,}" for c, n in list(counts.items())[:6])
+    shown = ", ".join(f"{c}: {n:,}" for c, n in list(counts.items())[:6])
     if len(counts) > 6:
         shown += f", ... ({len(counts) - 6} more)"
     how = f"{data.format} (detected)" if data.detected else data.format
