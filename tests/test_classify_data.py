@@ -276,6 +276,15 @@ def test_lines_hook_sees_every_line(tmp_path):
     assert seen == as_tsv().splitlines()
 
 
+@pytest.mark.parametrize("format", sorted(FORMATTERS))
+def test_byte_order_mark_is_dropped(tmp_path, format):
+    path = write(tmp_path / "bom.txt", b"\xef\xbb\xbf" + FORMATTERS[format]().encode())
+    got = read_labelled(path)
+    assert got.format == format
+    assert got.labels == LABELS and got.texts == TEXTS
+    assert list(read_lines(path))[0] == FORMATTERS[format]().splitlines()[0]
+
+
 def test_read_lines_streams_and_counts(tmp_path, monkeypatch):
     path = write(tmp_path / "in.txt", b"one\r\n\ntwo \xe9\nthree")
     lines = read_lines(path)

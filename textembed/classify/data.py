@@ -28,6 +28,7 @@ fails. Bytes that are not valid in ``encoding`` are replaced by U+FFFD and
 counted. Problems raise :class:`textembed.io.InputError` with one line.
 """
 import csv
+import itertools
 import os
 from dataclasses import dataclass, field
 
@@ -93,25 +94,27 @@ def read_labelled(path, format="auto", encoding="utf-8", label_column=None, text
     if (label_column is not None or text_column is not None) and format not in ("auto", "csv"):
         raise InputError(f"--label-column and --text-column apply to csv files, "
                          f"not to {format}")
-    source = TextSource(os.fspath(path), encoding, name=name)
+    source = _Source(os.fspath(path), encoding, name=name)
     lines = iter(source if lines is None else lines(source))
-    head = []
-    for line in lines:
-        head.append(line)
-        if len(head) >= _SNIFF_LINES and sum(1 for h in head if h.strip()) >= _SNIFF_LINES:
-            break
-    detected = format == "auto"
-    if detected:
-        format = _sniff(head, label_column, text_column, source.name)
-
-    def all_lines():
-        yield from head
-        yield from lines
-
-    if format == "csv":
-        result = _read_csv(all_lines(), source.name, label_column, text_column)
-    else:
-        result = _read_lines(all_lines(), format)
+    try:
+        head = []
+        non_blank = 0
+        for line in lines:
+            head.append(line)
+            non_blank += bool(line.strip())
+            if non_blank >= _SNIFF_LINES:
+                break
+        detected = format == "auto"
+        if detected:
+            format = _sniff(head, label_column, text_column, source.name)
+        every_line = itertools.chain(head, lines)
+        if format == "csv":
+            result = _read_csv(every_line, source.name, label_column, text_column)
+        else:
+            result = _read_lines(every_line, format)
+    finally:
+        if hasattr(lines, "close"):  # the file, now, even when reading failed
+            lines.close()
     texts, labels, skipped, skipped_lines, counted, multi = result
     data = LabelledTexts(texts, labels, format, skipped, source.replaced, source.name,
                          skipped_lines, multi, detected)
@@ -120,14 +123,30 @@ def read_labelled(path, format="auto", encoding="utf-8", label_column=None, text
 
 
 def read_lines(path, encoding="utf-8", name=None):
-    """The lines of a text file (or ``-``), streamed, without line endings.
+    """The lines of a text file (or ``-``), streamed, without line endings
+    (nor a byte-order mark).
 
     The returned object is iterable once; its ``replaced`` attribute counts
     the bytes that were not valid in ``encoding`` (final once iteration
     ended), ``name`` is how messages refer to the input, ``size`` and
     ``position()`` give byte progress (size is None for standard input).
     """
-    return TextSource(os.fspath(path), encoding, name=name)
+    return _Source(os.fspath(path), encoding, name=name)
+
+
+class _Source(TextSource):
+    """A :class:`TextSource` whose first line loses a byte-order mark (U+FEFF),
+    as files saved by spreadsheets start with one."""
+
+    def __iter__(self):
+        lines = super().__iter__()
+        try:
+            for line in lines:
+                yield line[1:] if line.startswith("\ufeff") else line
+                break
+            yield from lines
+        finally:
+            lines.close()
 
 
 # -- formats -------------------------------------------------------------------
