@@ -616,3 +616,18 @@ def test_many_classes_warn_that_the_format_may_be_wrong(invoke, tmp_path):
     assert code == 0, err
     warnings = [line for line in err.splitlines() if "warning" in line]
     assert len(warnings) == 1 and "most labels occur once; is the file label-first?" in warnings[0]
+
+
+def test_help_imports_no_numpy():
+    """--help of the new commands stays instant: numpy, numba and the model load lazily."""
+    code = ("import sys\nfrom textembed import cli\n"
+            "for command in ('train-classifier', 'predict', 'test-classifier'):\n"
+            "    try:\n        cli.main([command, '--help'])\n"
+            "    except SystemExit as exit_:\n        assert exit_.code == 0\n"
+            "print(sorted(m for m in ('numpy', 'numba', 'textembed.classify.model') "
+            "if m in sys.modules))\n")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          timeout=60)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.splitlines()[-1] == "[]"
+    assert "Usage: textembed train-classifier" in done.stdout
