@@ -10,11 +10,17 @@ run (vocabulary pass included).
 
 Extra checks:
   --threads-check   textembed words/s with 1 thread vs 2 threads (1 epoch)
-  --memory-check    textembed peak memory on the corpus vs the corpus x4 (1 epoch)
-  --defaults        textembed with its default options (and gensim alpha=0.05)
+  --memory-check    textembed peak memory on the corpus vs the corpus x4 (1 epoch;
+                    min-count x4 there, so the vocabulary is the same)
+  --defaults        textembed with its default options (`textembed skipgram
+                    CORPUS`: default tokenizer, alpha, sample) against gensim
+                    at its defaults (speed) and fastText's published figures
+  --fasttext        with --defaults, also train fastText's skip-gram (0.9.2,
+                    -minn 0 -maxn 0 -t 1e-3, dim 100, 5 epochs, 2 threads) in
+                    the same run (pip install fasttext-wheel)
 
 Usage: python scripts/bench_skipgram.py [--seeds 1 2 3] [--threads-check]
-       [--memory-check] [--defaults]
+       [--memory-check] [--defaults [--fasttext]]
 Needs: pip install gensim (bench only).
 """
 import argparse
@@ -53,15 +59,38 @@ def child_gensim(args):
     print(json.dumps({"wall": wall}))
 
 
+def child_fasttext(args):
+    import fasttext
+
+    start = time.perf_counter()
+    model = fasttext.train_unsupervised(args.corpus, model="skipgram", dim=args.dim,
+                                        ws=args.window, neg=args.negative,
+                                        minCount=args.min_count, t=args.sample,
+                                        epoch=args.epochs, thread=args.threads, minn=0, maxn=0,
+                                        verbose=0)
+    wall = time.perf_counter() - start
+    words = model.get_words()
+    with open(args.out, "w", encoding="utf-8") as out:
+        out.write(f"{len(words)} {args.dim}\n")
+        for word in words:
+            row = " ".join(f"{x:.6g}" for x in model.get_word_vector(word))
+            out.write(f"{word} {row}\n")
+    print(json.dumps({"wall": wall}))
+
+
 def child_textembed(args):
     from textembed.word2vec import train
 
     start = time.perf_counter()
-    options = dict(dim=args.dim, window=args.window, negative=args.negative,
-                   min_count=args.min_count, sample=args.sample, epochs=args.epochs,
-                   threads=args.threads, seed=args.seed, tokenizer="whitespace")
-    if args.alpha is not None:
-        options["alpha"] = args.alpha
+    if args.use_defaults:
+        # Exactly what `textembed skipgram CORPUS` does (default tokenizer too).
+        options = dict(threads=args.threads, seed=args.seed)
+    else:
+        options = dict(dim=args.dim, window=args.window, negative=args.negative,
+                       min_count=args.min_count, sample=args.sample, epochs=args.epochs,
+                       threads=args.threads, seed=args.seed, tokenizer="whitespace")
+        if args.alpha is not None:
+            options["alpha"] = args.alpha
     vectors = train(args.corpus, **options)
     wall = time.perf_counter() - start
     vectors.save_word2vec_format(args.out, binary=True)
@@ -70,7 +99,7 @@ def child_textembed(args):
 
 # -- parent -----------------------------------------------------------------
 
-def run_child(tool, corpus, out, seed, alpha=None, **overrides):
+def run_child(tool, corpus, out, seed, alpha=None, use_defaults=False, **overrides):
     settings = dict(SETTINGS, **overrides)
     command = [sys.executable, __file__, "--child", tool, "--corpus", str(corpus),
                "--out", out, "--seed", str(seed)]
@@ -78,6 +107,8 @@ def run_child(tool, corpus, out, seed, alpha=None, **overrides):
         command += [f"--{key.replace('_', '-')}", str(value)]
     if alpha is not None:
         command += ["--alpha", str(alpha)]
+    if use_defaults:
+        command.append("--use-defaults")
     process = subprocess.Popen(command, stdout=subprocess.PIPE, text=True, cwd=ROOT)
     output = process.stdout.read()
     _, status, usage = os.wait4(process.pid, 0)
@@ -92,7 +123,7 @@ def run_child(tool, corpus, out, seed, alpha=None, **overrides):
 def evaluate(path):
     from textembed.word2vec import load_word2vec_format
 
-    vectors = load_word2vec_format(path, binary=True)
+    vectors = load_word2vec_format(path)
     analogies = vectors.evaluate_word_analogies(EVAL / "questions-words.txt", restrict_vocab=30000)
     ws353 = vectors.evaluate_word_pairs(EVAL / "wordsim353.tsv")
     simlex = vectors.evaluate_word_pairs(EVAL / "simlex999.txt")
@@ -100,9 +131,11 @@ def evaluate(path):
             "analogy": analogies["accuracy"], "vocab": len(vectors)}
 
 
-def train_and_score(tool, corpus, tokens, seed, scratch, alpha=None, **overrides):
+def train_and_score(tool, corpus, tokens, seed, scratch, alpha=None, use_defaults=False,
+                    **overrides):
     out = os.path.join(scratch, f"{tool}-{seed}.bin")
-    result = run_child(tool, corpus, out, seed, alpha=alpha, **overrides)
+    result = run_child(tool, corpus, out, seed, alpha=alpha, use_defaults=use_defaults,
+                       **overrides)
     epochs = overrides.get("epochs", SETTINGS["epochs"])
     result["words_per_s"] = tokens * epochs / result["wall"]
     result.update(evaluate(out))
@@ -118,9 +151,10 @@ def mean(rows, key):
     return sum(r[key] for r in rows) / len(rows)
 
 
-def compare(title, ours, theirs, keys=("wall", "words_per_s", "peak_mb", "ws353", "simlex", "analogy")):
+def compare(title, ours, theirs, keys=("wall", "words_per_s", "peak_mb", "ws353", "simlex", "analogy"),
+            peer="gensim"):
     print(f"\n{title}")
-    print(f"{'':<12} {'textembed':>10} {'gensim':>10} {'ratio':>7}")
+    print(f"{'':<12} {'textembed':>10} {peer:>10} {'ratio':>7}")
     for key in keys:
         a, b = mean(ours, key), mean(theirs, key)
         print(f"{key:<12} {a:>10.3f} {b:>10.3f} {a / b:>6.2f}x")
@@ -128,7 +162,8 @@ def compare(title, ours, theirs, keys=("wall", "words_per_s", "peak_mb", "ws353"
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--child", choices=["gensim", "textembed"])
+    parser.add_argument("--child", choices=["gensim", "textembed", "fasttext"])
+    parser.add_argument("--use-defaults", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--corpus", default=str(CORPUS))
     parser.add_argument("--out")
     parser.add_argument("--seed", type=int, default=1)
@@ -139,6 +174,7 @@ def main():
     parser.add_argument("--threads-check", action="store_true")
     parser.add_argument("--memory-check", action="store_true")
     parser.add_argument("--defaults", action="store_true")
+    parser.add_argument("--fasttext", action="store_true")
     parser.add_argument("--skip-main", action="store_true", help="only the extra checks")
     args = parser.parse_args()
 
@@ -148,6 +184,8 @@ def main():
         return child_gensim(args)
     if args.child == "textembed":
         return child_textembed(args)
+    if args.child == "fasttext":
+        return child_fasttext(args)
 
     if not Path(args.corpus).exists() or not EVAL.exists():
         sys.exit(f"bench_skipgram: {args.corpus} or {EVAL} not found (the shared data folder)")
@@ -161,11 +199,21 @@ def main():
                 ours.append(train_and_score("textembed", args.corpus, tokens, seed, scratch, alpha=0.025))
             compare(f"same settings (alpha 0.025), mean over seeds {args.seeds}", ours, theirs)
         if args.defaults:
-            ours = [train_and_score("textembed", args.corpus, tokens, s, scratch) for s in args.seeds]
-            theirs = [train_and_score("gensim", args.corpus, tokens, s, scratch, alpha=0.05)
-                      for s in args.seeds]
-            compare("textembed defaults vs gensim alpha=0.05 "
-                    "(fastText reference: WS353 0.604, SimLex 0.396, analogy 0.195)", ours, theirs)
+            if args.skip_main:
+                theirs = [train_and_score("gensim", args.corpus, tokens, s, scratch, alpha=0.025)
+                          for s in args.seeds]
+            ours = [train_and_score("textembed", args.corpus, tokens, s, scratch, use_defaults=True)
+                    for s in args.seeds]
+            compare("textembed defaults vs gensim defaults (alpha 0.025): speed", ours, theirs,
+                    keys=("wall", "words_per_s", "peak_mb"))
+            if args.fasttext:
+                fast = [train_and_score("fasttext", args.corpus, tokens, args.seeds[0], scratch)]
+                compare("textembed defaults vs fastText skip-gram (same run): quality", ours, fast,
+                        keys=("wall", "words_per_s", "ws353", "simlex", "analogy"),
+                        peer="fastText")
+            else:
+                print("fastText skip-gram reference (../shared/data/README.md): "
+                      "WS353 0.604, SimLex 0.396, analogy 0.195, 187k words/s")
         if args.threads_check:
             one = train_and_score("textembed", args.corpus, tokens, 1, scratch, threads=1, epochs=1)
             two = train_and_score("textembed", args.corpus, tokens, 1, scratch, threads=2, epochs=1)
@@ -179,10 +227,15 @@ def main():
                 for _ in range(4):
                     out.write(data)
             del data
+            # min-count x4 on the x4 corpus keeps the vocabulary (and so the
+            # weight matrices) the same: only the corpus length changes.
             small = train_and_score("textembed", args.corpus, tokens, 1, scratch, epochs=1)
-            large = train_and_score("textembed", big, 4 * tokens, 1, scratch, epochs=1)
-            print(f"\nmemory (1 epoch): corpus {small['peak_mb']:.0f} MB, corpus x4 "
-                  f"{large['peak_mb']:.0f} MB ({large['peak_mb'] / small['peak_mb'] - 1:+.1%})")
+            large = train_and_score("textembed", big, 4 * tokens, 1, scratch, epochs=1,
+                                    min_count=4 * args.min_count)
+            print(f"\nmemory (1 epoch): corpus {small['peak_mb']:.0f} MB "
+                  f"({small['vocab']:,} words), corpus x4 with min-count x4 "
+                  f"{large['peak_mb']:.0f} MB ({large['vocab']:,} words): "
+                  f"{large['peak_mb'] / small['peak_mb'] - 1:+.1%}")
 
 
 if __name__ == "__main__":
