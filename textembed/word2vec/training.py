@@ -15,6 +15,7 @@ from concurrent.futures import FIRST_COMPLETED, ThreadPoolExecutor, wait
 import numpy as np
 
 from .._defaults import SKIPGRAM_DEFAULTS
+from .._memory import release_free_memory
 from .corpus import LINE_END, encode_lines, encode_sentences, read_blocks
 from .vocab import Vocabulary
 
@@ -134,6 +135,7 @@ def train(corpus, dim=DEFAULTS["dim"], window=DEFAULTS["window"],
                 f"times in the corpus ({len(encoded.words):,} distinct words, "
                 f"{encoded.n_tokens:,} tokens); lower min_count or give more text")
         encode_seconds = time.perf_counter() - started
+        release_free_memory()
         syn0, syn1, loss = _train_epochs(ids_path, vocab, dim, window, negative, sample,
                                          epochs, alpha, min_alpha, threads, seed, progress)
     wall = time.perf_counter() - started
