@@ -84,7 +84,8 @@ def test_metrics_and_classes(fitted):
                 "arch"):
         assert key in m, key
     assert m["num_classes"] == 3 and m["arch"] == "bag"
-    assert m["valid_samples"] == 30 and m["train_samples"] == 270
+    # two ensemble members, each holding out its own 10% fold (out-of-fold validation)
+    assert m["ensemble"] == 2 and m["valid_samples"] == 60 and m["train_samples"] == 270
     assert 1 <= m["epochs"] <= 20 and len(fitted.history["val_accuracy"]) == m["epochs"]
     assert m["vocab_size"] == len(FILLER) + sum(map(len, KEYWORDS.values())) + 1
 
@@ -279,3 +280,39 @@ def test_cross_validate_returns_k_folds(data):
     assert result["mean"] == pytest.approx(np.mean(result["folds"]))
     assert result["std"] == pytest.approx(np.std(result["folds"]))
     assert result["mean"] > 0.8
+
+
+def test_ensemble_averages_members_and_round_trips(data, tmp_path):
+    (texts, labels), (test_texts, test_labels) = data
+    model = TextClassifier("bag", verbose=0, ensemble=2, **{**TINY["bag"], "epochs": 4})
+    model.fit(texts, labels, test_texts=test_texts, test_labels=test_labels)
+    assert model.metrics_["ensemble"] == 2
+    (ensemble,) = model.model.layers
+    members = ensemble.branches
+    assert len(members) == 2
+    x = model._rows(model._sequences(test_texts))
+    by_member = []
+    for layers in members:
+        out, mask = x, None
+        for layer in layers:
+            out, mask = layer.forward(out, training=False, mask=mask), layer.compute_mask(out, mask)
+        by_member.append(out)
+    np.testing.assert_allclose(model.predict_proba(test_texts), np.mean(by_member, axis=0),
+                               rtol=1e-5, atol=1e-6)
+    assert not np.allclose(by_member[0], by_member[1])
+    model.save(tmp_path / "ens")
+    loaded = TextClassifier.load(tmp_path / "ens")
+    np.testing.assert_array_equal(loaded.predict_proba(test_texts),
+                                  model.predict_proba(test_texts))
+
+
+def test_holdout_folds_are_disjoint_stratified_and_seeded():
+    from textembed.classify.model import _holdout_folds, _split_holdout
+    y = np.repeat([0, 1, 2], [50, 30, 20])
+    folds = _holdout_folds(y, 0.1, 3, seed=5)
+    assert [np.bincount(y[f], minlength=3).tolist() for f in folds] == [[5, 3, 2]] * 3
+    assert len(np.unique(np.concatenate(folds))) == 30
+    train, valid = _split_holdout(y, 0.1, seed=5)
+    np.testing.assert_array_equal(valid, folds[0])
+    assert len(train) + len(valid) == 100 and not set(train) & set(valid)
+    assert not np.array_equal(_holdout_folds(y, 0.1, 3, seed=6)[0], folds[0])
