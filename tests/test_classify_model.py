@@ -222,7 +222,7 @@ def test_pretrained_rows_are_copied_and_frozen(data, vectors_file):
     (texts, labels), _ = data
     words, vectors = read_word2vec(vectors_file)
     model = TextClassifier("bag", pretrained=vectors_file, freeze_embeddings=True, verbose=0,
-                           epochs=3, early_stopping=0)
+                           epochs=3, ensemble=1, pretrained_scale=None)
     model.fit(texts, labels)
     table = model.model.layers[0].get_weights()[0]
     index = model.tokenizer.word_index
@@ -230,9 +230,16 @@ def test_pretrained_rows_are_copied_and_frozen(data, vectors_file):
         np.testing.assert_array_equal(table[index[word]], vectors[words.index(word)])
     before = table.copy()
     model2 = TextClassifier("bag", pretrained=vectors_file, freeze_embeddings=False, verbose=0,
-                            epochs=3, early_stopping=0)
+                            epochs=3, ensemble=1, pretrained_scale=None)
     model2.fit(texts, labels)
     assert not np.array_equal(model2.model.layers[0].get_weights()[0][:before.shape[0]], before)
+    # the bag recipe rescales the vectors to a standard deviation of 0.03, directions kept
+    scaled = TextClassifier("bag", pretrained=vectors_file, freeze_embeddings=True, verbose=0,
+                            epochs=1, ensemble=1)
+    scaled.fit(texts, labels)
+    table = scaled.model.layers[0].get_weights()[0]
+    row = vectors[words.index("w0")] * (0.03 / np.std(vectors))
+    np.testing.assert_allclose(table[scaled.tokenizer.word_index["w0"]], row, rtol=1e-5)
 
 
 def test_freeze_keeps_random_embeddings_unchanged(data):

@@ -53,10 +53,12 @@ RECIPES = {
     # Adam with a learning rate falling linearly to 0 over a fixed number of epochs: on
     # MR it ends where early stopping on the small validation set would, more stably.
     # Two members, each holding out its own fold: +0.8 points on MR for twice the time.
+    # Pretrained vectors rescaled to the random table's spread (std 0.03): 78.5% on MR
+    # against 77.9% at their own scale (seeds 0-2).
     "bag": {"epochs": 6, "batch_size": 32, "embed_dim": 64, "optimizer": "adam",
             "learning_rate": 0.003, "dropout": 0.5, "token_dropout": 0.3,
             "bigram_buckets": 1 << 18, "early_stopping": 0, "maxlen_cap": 500,
-            "linear_decay": True, "ensemble": 2},
+            "linear_decay": True, "ensemble": 2, "pretrained_scale": 0.03},
     "cnn": {"epochs": 10, "batch_size": 50, "embed_dim": 300, "optimizer": "adadelta",
             "learning_rate": 1.0, "dropout": 0.5, "filters": 100, "widths": (3, 4, 5),
             "max_norm": 3.0, "bigram_buckets": 0, "early_stopping": 3, "maxlen_cap": 300,
@@ -70,6 +72,7 @@ for _recipe in RECIPES.values():
     _recipe.setdefault("token_dropout", 0.0)
     _recipe.setdefault("pooling", "mean")
     _recipe.setdefault("ensemble", 1)
+    _recipe.setdefault("pretrained_scale", None)
 RECIPES["gru"] = dict(RECIPES["lstm"])
 RECIPES["bilstm"] = dict(RECIPES["lstm"])
 _MAXLEN_PERCENTILE = 99
@@ -287,6 +290,11 @@ class TextClassifier:
                              f"{vectors.shape[1]}")
         row_of = {w: i for i, w in enumerate(words)}
         scale = float(np.std(vectors)) or 0.05
+        target = self.recipe.get("pretrained_scale")
+        if target:
+            # rescale the vectors to this standard deviation (their directions kept)
+            vectors = vectors * np.float32(target / scale)
+            scale = float(target)
         matrix = rng.uniform(-scale, scale, size=(vocab_size, dim)).astype(np.float32)
         matrix[0] = 0.0
         index_word = self.tokenizer.index_word
