@@ -323,3 +323,16 @@ def test_holdout_folds_are_disjoint_stratified_and_seeded():
     np.testing.assert_array_equal(valid, folds[0])
     assert len(train) + len(valid) == 100 and not set(train) & set(valid)
     assert not np.array_equal(_holdout_folds(y, 0.1, 3, seed=6)[0], folds[0])
+
+
+def test_validation_of_an_ensemble(data):
+    (texts, labels), (test_texts, test_labels) = data
+    kw = {**TINY["bag"], "epochs": 2}
+    # folds that cannot all fit: the members share one hold-out, judged by the ensemble
+    shared = TextClassifier("bag", verbose=0, ensemble=2, **kw).fit(texts, labels,
+                                                                     validation_split=0.3)
+    assert shared.metrics_["valid_samples"] == 90 and shared.metrics_["train_samples"] == 210
+    given = TextClassifier("bag", verbose=0, ensemble=2, **kw)
+    given.fit(texts, labels, valid_texts=test_texts, valid_labels=test_labels)
+    assert given.metrics_["valid_samples"] == len(test_texts)
+    assert given.metrics_["valid_accuracy"] == pytest.approx(given.score(test_texts, test_labels))

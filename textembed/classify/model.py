@@ -454,9 +454,11 @@ class TextClassifier:
                 keep[fold] = False
                 plans.append((np.flatnonzero(keep), fold))
             vocabulary_idx = everything if k > 1 else plans[0][0]
+            shared_fold = None if k > 1 else folds[0]
         else:
             plans = [(everything, None)] * members
             vocabulary_idx = everything
+            shared_fold = None
         if not has_valid:
             valid_texts, y_valid = None, None
 
@@ -556,7 +558,7 @@ class TextClassifier:
             # out-of-fold validation: each hold-out judged by the member that did not see it
             valid_correct, valid_count = 0, 0
             for model, (_, valid_idx) in zip(models, plans):
-                if valid_idx is None:
+                if valid_idx is None or shared_fold is not None:
                     continue
                 probs = model.predict(x_all[valid_idx], batch_size=512)
                 valid_correct += int(np.sum(np.argmax(probs, axis=1) == y_all[valid_idx]))
@@ -566,6 +568,10 @@ class TextClassifier:
             metrics = {"arch": self.arch, "train_accuracy": self._accuracy(x_train, y_train)}
             if valid_count:
                 metrics["valid_accuracy"] = valid_correct / valid_count
+            elif shared_fold is not None and len(shared_fold):
+                valid_count = len(shared_fold)
+                metrics["valid_accuracy"] = self._accuracy(x_all[shared_fold],
+                                                           y_all[shared_fold])
             elif x_given is not None and len(x_given):
                 metrics["valid_accuracy"] = self._accuracy(x_given, y_valid)
             else:
