@@ -112,7 +112,25 @@ def torch_model(arch, vocab_size, num_classes, dim, recipe, torch):
             h = torch.cat([h[0], h[1]], dim=1) if arch == "bilstm" else h[-1]
             return self.out(self.drop(h))
 
-    return KimCNN() if arch == "cnn" else Recurrent()
+    net = KimCNN() if arch == "cnn" else Recurrent()
+    # textembed's (Keras') initialisation: embeddings uniform(-0.05, 0.05), Glorot-uniform
+    # kernels, zero biases (torch's defaults: N(0, 1) embeddings, Kaiming-uniform kernels)
+    with torch.no_grad():
+        nn.init.uniform_(net.embed.weight, -0.05, 0.05)
+        for name, weight in net.named_parameters():
+            if name.startswith("embed"):
+                continue
+            if "bias" in name:
+                nn.init.zeros_(weight)
+                if arch in ("lstm", "bilstm") and name.startswith("rnn.bias_ih"):
+                    units = weight.shape[0] // 4
+                    weight[units:2 * units] = 1.0   # Keras' unit_forget_bias (gates i, f, g, o)
+            elif "weight_hh" in name:
+                for block in weight.split(weight.shape[1]):
+                    nn.init.orthogonal_(block)
+            else:
+                nn.init.xavier_uniform_(weight)
+    return net
 
 
 def run_torch(arch, classifier, x_train, y_train, x_test, y_test, epochs, seed, work_dir):
