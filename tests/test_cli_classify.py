@@ -33,8 +33,9 @@ FAST = ["--epochs", "3", "--embed-dim", "8", "--seed", "1", "--threads", "1"]
 MODEL_FILES = ["labels.json", "metrics.json", "model.npz", "preprocessing.json",
                "tokenizer.json"]
 SUMMARY = re.compile(
-    r"train-classifier: (?P<arch>\w+), (?P<train>[\d,]+) training and (?P<valid>[\d,]+) "
-    r"validation examples, (?P<classes>\d+) classes, (?P<epochs>\d+) epochs in [\d.]+ s "
+    r"train-classifier: (?P<arch>\w+), (?:(?P<members>\d+) averaged networks, each with )?"
+    r"(?P<train>[\d,]+) training(?: and|\ examples,) (?P<valid>[\d,]+) "
+    r"validation examples(?: in all)?, (?P<classes>\d+) classes, (?P<epochs>\d+) epochs in [\d.]+ s "
     r"\([\d.]+ s/epoch(, best epoch \d+ kept)?\); accuracy train (?P<train_acc>[\d.]+)"
     r"(, valid (?P<valid_acc>[\d.]+))?(, test (?P<test_acc>[\d.]+))?; [\d.]+ s in all; "
     r"saved to (?P<path>.+)")
@@ -127,11 +128,17 @@ def test_train_reads_trains_summarises_and_saves(invoke, tmp_path):
     lines = err.splitlines()
     assert lines[0] == (f"train {SAMPLE}: 900 examples, 3 classes (animals: 283, food: 300, "
                         "weather: 317); read as tsv (detected)")
+    # The default bag averages two networks, each with its own validation fold:
+    # one line per epoch of each (no tty).
+    assert [line for line in lines if line.startswith("ensemble member")] == [
+        "ensemble member 1/2", "ensemble member 2/2"]
     epochs = [line for line in lines if line.startswith("Epoch ")]
-    assert len(epochs) == 3 and "val_accuracy" in epochs[-1]  # one line per epoch (no tty)
+    assert len(epochs) == 6 and "val_accuracy" in epochs[-1]
     match = SUMMARY.fullmatch(lines[-1])
     assert match, lines[-1]
-    assert (match["train"], match["valid"], match["classes"]) == ("810", "90", "3")
+    # 90 held out by each network (900 - 810), 180 in all
+    assert (match["members"], match["train"], match["valid"], match["classes"]) == (
+        "2", "810", "180", "3")
     assert match["epochs"] == "3" and match["test_acc"] is None
     assert match["path"] == str(model_dir)
     assert folder(tmp_path) == ["m"]  # no temporary directory left

@@ -277,8 +277,16 @@ def train_classifier(train, model_dir, valid, validation_split, test, format_, l
         accuracies += f", test {_accuracy(m['test_accuracy'])}"
     best = m.get("best_epoch")
     restored = f", best epoch {best} kept" if best and best != m.get("epochs") else ""
-    _info(f"train-classifier: {m.get('arch', arch)}, {m.get('train_samples', len(data)):,} "
-          f"training and {m.get('valid_samples', 0):,} validation examples, "
+    members = int(m.get("ensemble", 1))
+    if members > 1:
+        # Without --valid each member holds out its own fold of TRAIN, and
+        # valid_samples counts every fold.
+        split = (f"{members} averaged networks, each with {m.get('train_samples', len(data)):,} "
+                 f"training examples, {m.get('valid_samples', 0):,} validation examples in all")
+    else:
+        split = (f"{m.get('train_samples', len(data)):,} training and "
+                 f"{m.get('valid_samples', 0):,} validation examples")
+    _info(f"train-classifier: {m.get('arch', arch)}, {split}, "
           f"{len(classifier.classes_):,} classes, {m.get('epochs', 0)} epochs in "
           f"{m.get('train_seconds', 0):.1f} s ({m.get('seconds_per_epoch', 0):.2f} s/epoch"
           f"{restored}); accuracy {accuracies}; {time.perf_counter() - started:.1f} s in all; "
