@@ -8,3 +8,25 @@ def keras_pre():
     if not hasattr(np, "unicode_"):
         np.unicode_ = np.str_
     return pytest.importorskip("keras_preprocessing")
+
+
+@pytest.fixture
+def invoke(capsys, monkeypatch):
+    """Call ``cli.main(argv)`` in-process; return (exit code, stdout, stderr).
+
+    ``stdin``: bytes given to the command as its standard input.
+    """
+    import io
+    import sys
+
+    from clitest import run_main
+
+    def _invoke(*args, stdin=None):
+        if stdin is not None:
+            monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(stdin)))
+        capsys.readouterr()
+        code = run_main(*args)
+        out, err = capsys.readouterr()
+        return code, out, err
+
+    return _invoke

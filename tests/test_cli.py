@@ -6,7 +6,6 @@ output and error captured by pytest.
 """
 import bz2
 import gzip
-import io
 import json
 import os
 import re
@@ -22,6 +21,8 @@ import pytest
 
 import textembed
 from textembed import cli
+
+from clitest import write, lines_of, assert_one_error
 
 MR_PATH = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "mr" / "rt-polarity.all"
 
@@ -44,52 +45,6 @@ def run_cli(*args, stdin=b"", cwd=None):
                           input=stdin, capture_output=True, cwd=cwd, timeout=120)
     return (done.returncode, done.stdout.decode("utf-8"),
             done.stderr.decode("utf-8"))
-
-
-@pytest.fixture
-def invoke(capsys, monkeypatch):
-    """Call ``cli.main(argv)`` in-process; return (exit code, stdout, stderr)."""
-
-    def _invoke(*args, stdin=None):
-        if stdin is not None:
-            monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(stdin)))
-        capsys.readouterr()
-        try:
-            cli.main([str(a) for a in args])
-        except SystemExit as exit_:
-            code = exit_.code
-        else:  # main() always ends in sys.exit
-            raise AssertionError("textembed.cli.main returned without sys.exit")
-        out, err = capsys.readouterr()
-        return code, out, err
-
-    return _invoke
-
-
-def assert_one_error(code, err, expected_code, *fragments):
-    """A failure: the exit code, exactly one `textembed: error:` line, no traceback."""
-    assert code == expected_code, err
-    assert "Traceback" not in err
-    lines = err.splitlines()  # also splits on a bare \r (progress bar garbage)
-    assert len(lines) == 1, err
-    assert lines[0].startswith("textembed: error: "), err
-    for fragment in fragments:
-        assert fragment in lines[0]
-
-
-def write(path, data):
-    path = Path(path)
-    if isinstance(data, str):
-        data = data.encode("utf-8")
-    path.write_bytes(data)
-    return path
-
-
-def lines_of(output):
-    """The lines of an output, split on "\n" only (str.splitlines would also
-    split on characters such as U+0085 that may be part of a word)."""
-    assert output == "" or output.endswith("\n")
-    return output.split("\n")[:-1]
 
 
 def ids_lines(sequences):

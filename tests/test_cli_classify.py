@@ -10,7 +10,6 @@ numba's cache is warm.
 """
 import bz2
 import gzip
-import io
 import json
 import re
 import subprocess
@@ -21,6 +20,8 @@ from pathlib import Path
 import pytest
 
 from textembed import cli
+
+from clitest import run_main, write, lines_of, folder, assert_one_error
 from textembed.classify import TextClassifier
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -43,55 +44,6 @@ SUMMARY = re.compile(
 
 # -- helpers -------------------------------------------------------------------
 
-def write(path, data):
-    path = Path(path)
-    path.write_bytes(data.encode("utf-8") if isinstance(data, str) else data)
-    return path
-
-
-def lines_of(output):
-    assert output == "" or output.endswith("\n")
-    return output.split("\n")[:-1]
-
-
-def folder(path):
-    return sorted(p.name for p in Path(path).iterdir())
-
-
-def assert_one_error(code, err, expected_code, *fragments):
-    """A failure: the exit code, exactly one `textembed: error:` line, no traceback."""
-    assert code == expected_code, err
-    assert "Traceback" not in err
-    lines = err.splitlines()
-    assert len(lines) == 1, err
-    assert lines[0].startswith("textembed: error: "), err
-    for fragment in fragments:
-        assert fragment in lines[0], err
-
-
-def _run(*args):
-    try:
-        cli.main([str(a) for a in args])
-    except SystemExit as exit_:
-        return exit_.code
-    raise AssertionError("textembed.cli.main returned without sys.exit")
-
-
-@pytest.fixture
-def invoke(capsys, monkeypatch):
-    """Call ``cli.main(argv)`` in-process; return (exit code, stdout, stderr)."""
-
-    def _invoke(*args, stdin=None):
-        if stdin is not None:
-            monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(stdin)))
-        capsys.readouterr()
-        code = _run(*args)
-        out, err = capsys.readouterr()
-        return code, out, err
-
-    return _invoke
-
-
 def as_format(format, rows=SAMPLE_ROWS):
     """The sample rows in one of the input formats."""
     if format == "tsv":
@@ -112,7 +64,7 @@ def trained(tmp_path_factory):
     """A model trained on the whole sample: {"dir": MODEL_DIR, "stderr": ...}."""
     where = tmp_path_factory.mktemp("trained")
     model_dir = where / "model"
-    code = _run("train-classifier", SAMPLE, "-o", model_dir, *FAST, "--epochs", "10", "-q")
+    code = run_main("train-classifier", SAMPLE, "-o", model_dir, *FAST, "--epochs", "10", "-q")
     assert code == 0
     assert folder(model_dir) == MODEL_FILES
     return model_dir

@@ -11,7 +11,6 @@ must write byte-identical files.
 import bz2
 import gzip
 import importlib.util
-import io
 import random
 import re
 import subprocess
@@ -25,6 +24,8 @@ import pytest
 
 import textembed.io
 from textembed import cli
+
+from clitest import run_main, write, lines_of, folder, assert_one_error
 from textembed.kernels import skipgram_kernels
 from textembed.word2vec import load_word2vec_format, training
 
@@ -78,34 +79,6 @@ SAMPLE_VOCAB = [word for word, _ in keras_counts(SAMPLE_LINES)]
 SAMPLE_TOKENS = sum(count for _, count in keras_counts(SAMPLE_LINES))
 
 
-def write(path, data):
-    path = Path(path)
-    if isinstance(data, str):
-        data = data.encode("utf-8")
-    path.write_bytes(data)
-    return path
-
-
-def lines_of(output):
-    assert output == "" or output.endswith("\n")
-    return output.split("\n")[:-1]
-
-
-def folder(path):
-    return sorted(p.name for p in Path(path).iterdir())
-
-
-def assert_one_error(code, err, expected_code, *fragments):
-    """A failure: the exit code, exactly one `textembed: error:` line, no traceback."""
-    assert code == expected_code, err
-    assert "Traceback" not in err
-    lines = err.splitlines()
-    assert len(lines) == 1, err
-    assert lines[0].startswith("textembed: error: "), err
-    for fragment in fragments:
-        assert fragment in lines[0], err
-
-
 def assert_summary(err, path, tokens=SAMPLE_TOKENS, words=len(SAMPLE_VOCAB)):
     """The one summary line of a successful run: sizes, words/s, where it saved."""
     lines = err.splitlines()
@@ -115,30 +88,6 @@ def assert_summary(err, path, tokens=SAMPLE_TOKENS, words=len(SAMPLE_VOCAB)):
     assert match["tokens"] == f"{tokens:,}"
     assert match["words"] == f"{words:,}"
     assert match["path"] == str(path)
-
-
-def _run(*args):
-    """cli.main without capsys (for module-scoped fixtures): the exit code."""
-    try:
-        cli.main([str(a) for a in args])
-    except SystemExit as exit_:
-        return exit_.code
-    raise AssertionError("textembed.cli.main returned without sys.exit")
-
-
-@pytest.fixture
-def invoke(capsys, monkeypatch):
-    """Call ``cli.main(argv)`` in-process; return (exit code, stdout, stderr)."""
-
-    def _invoke(*args, stdin=None):
-        if stdin is not None:
-            monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(stdin)))
-        capsys.readouterr()
-        code = _run(*args)
-        out, err = capsys.readouterr()
-        return code, out, err
-
-    return _invoke
 
 
 @pytest.fixture
@@ -151,8 +100,8 @@ def trained(tmp_path_factory):
     """The reference run: sample.vec and sample.bin from TRAIN + EXACT."""
     where = tmp_path_factory.mktemp("trained")
     path = write(where / "sample.txt", SAMPLE_BYTES)
-    assert _run("skipgram", path, *TRAIN, *EXACT, "-q") == 0
-    assert _run("skipgram", path, *TRAIN, *EXACT, "-q", "--binary") == 0
+    assert run_main("skipgram", path, *TRAIN, *EXACT, "-q") == 0
+    assert run_main("skipgram", path, *TRAIN, *EXACT, "-q", "--binary") == 0
     assert folder(where) == ["sample.bin", "sample.txt", "sample.vec"]
     return {"text": where / "sample.vec", "binary": where / "sample.bin"}
 
