@@ -36,6 +36,7 @@ import numpy as np
 
 from .._defaults import DEFAULT_FILTERS
 from .._version import __version__
+from ..callbacks import Callback, EarlyStopping
 from ..io import InputError
 from ._features import feature_rows, flatten
 
@@ -152,17 +153,14 @@ def _split_holdout(labels_ids, fraction, seed):
     return np.flatnonzero(keep), valid
 
 
-class _LinearDecay:
+class _LinearDecay(Callback):
     """Callback: learning rate falls linearly from its initial value to 0 over all batches."""
 
     def __init__(self, total_batches):
+        super().__init__()
         self.total = max(int(total_batches), 1)
         self.step = 0
-        self.model = None
         self.initial = None
-
-    def set_model(self, model):
-        self.model = model
 
     def on_train_begin(self, logs=None):
         self.initial = self.model.optimizer.learning_rate
@@ -171,15 +169,6 @@ class _LinearDecay:
         fraction = max(1.0 - self.step / self.total, 1e-4)
         self.model.optimizer.learning_rate = self.initial * fraction
         self.step += 1
-
-    def on_batch_end(self, batch, logs=None):
-        pass
-
-    def on_epoch_begin(self, epoch, logs=None):
-        pass
-
-    def on_epoch_end(self, epoch, logs=None):
-        pass
 
     def on_train_end(self, logs=None):
         self.model.optimizer.learning_rate = self.initial
@@ -539,7 +528,6 @@ class TextClassifier:
                     callbacks.append(_LinearDecay(n_batches * self.epochs))
                 stopper = None
                 if self.early_stopping and x_valid is not None and len(x_valid):
-                    from ..callbacks import EarlyStopping
                     stopper = EarlyStopping(monitor="val_accuracy", patience=self.early_stopping,
                                             restore_best_weights=True, mode="max")
                     callbacks.append(stopper)
