@@ -242,6 +242,22 @@ def test_pretrained_rows_are_copied_and_frozen(data, vectors_file):
     np.testing.assert_allclose(table[scaled.tokenizer.word_index["w0"]], row, rtol=1e-5)
 
 
+def test_ensemble_members_share_pretrained_rows_only(data, vectors_file):
+    (texts, labels), _ = data
+    model = TextClassifier("bag", pretrained=vectors_file, freeze_embeddings=True, verbose=0,
+                           epochs=1, ensemble=2)
+    model.fit(texts, labels)
+    first, second = (branch[0].get_weights()[0] for branch in model.model.layers[0].branches)
+    index = model.tokenizer.word_index
+    np.testing.assert_array_equal(first[index["w0"]], second[index["w0"]])
+    # words missing from the vectors and the bigram rows: each member draws its own
+    missing = [i for w, i in index.items() if w not in FILLER[:30] + KEYWORDS["red"]]
+    assert missing
+    assert not np.array_equal(first[missing], second[missing])
+    vocab = model.preprocessing_["vocab_size"]
+    assert not np.array_equal(first[vocab:], second[vocab:])
+
+
 def test_freeze_keeps_random_embeddings_unchanged(data):
     (texts, labels), _ = data
     frozen = TextClassifier("gru", verbose=0, freeze_embeddings=True, epochs=1, embed_dim=8,
