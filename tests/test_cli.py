@@ -359,6 +359,21 @@ def test_utf16_input(invoke, tmp_path):
     assert lines_of(out) == ["wörld\t2", "héllo\t1"]
 
 
+def test_byte_order_mark_is_not_part_of_the_first_word(invoke, tmp_path):
+    plain = write(tmp_path / "plain.txt", "héllo wörld\nwörld\n".encode())
+    marked = write(tmp_path / "bom.txt", b"\xef\xbb\xbf" + "héllo wörld\nwörld\n".encode())
+    for command in (["vocab", "-q"], ["tokenize", "-q", "--words"]):
+        expected = invoke(*command, plain)
+        code, out, err = invoke(*command, marked)
+        assert code == 0, err
+        assert out == expected[1]
+        assert "\ufeff" not in out
+    # a mark later in the file is text, and stays
+    inner = write(tmp_path / "inner.txt", "a\n\ufeffb\n".encode())
+    code, out, err = invoke("vocab", "-q", inner)
+    assert "\ufeffb\t1" in lines_of(out)
+
+
 # -- encodings ---------------------------------------------------------------
 
 LATIN1 = b"caf\xe9 na\xefve\n"

@@ -199,6 +199,15 @@ def test_train_from_token_lists_and_oov_reasons():
         vectors["unknown"]
 
 
+def test_byte_order_mark_opening_the_corpus_is_dropped(tmp_path):
+    from textembed.word2vec import train
+
+    path = tmp_path / "bom.txt"
+    path.write_bytes(b"\xef\xbb\xbf" + b"alpha beta gamma delta\n" * 20)
+    vectors = train(path, dim=8, epochs=1, min_count=1, seed=0, threads=1)
+    assert set(vectors.words) == {"alpha", "beta", "gamma", "delta"}
+
+
 @pytest.mark.parametrize("options, message", [
     ({"dim": 0}, "dim"), ({"window": 0}, "window"), ({"negative": 0}, "negative"),
     ({"sample": -1.0}, "sample"), ({"epochs": 0}, "epochs"), ({"min_count": 0}, "min_count"),

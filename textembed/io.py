@@ -51,6 +51,7 @@ class TextSource:
 
     Iterating yields each line without its line ending; lines are split on
     ``\\n`` only (a stray ``\\x85`` or ``\\r`` inside a line stays a character).
+    A byte-order mark opening the file is dropped.
     ``size`` is the file size in bytes (None for standard input),
     ``position()`` the bytes read so far, ``replaced`` the number of bytes
     that were not valid in ``encoding``. ``name`` (default: the path, or
@@ -87,9 +88,15 @@ class TextSource:
             stream = io.TextIOWrapper(binary, encoding=self.encoding,
                                       errors=self._counter.name, newline="\n")
             try:
+                first = True
                 for line in stream:
                     if line.endswith("\n"):
                         line = line[:-2] if line.endswith("\r\n") else line[:-1]
+                    if first:
+                        # a byte-order mark (U+FEFF) opening the file is not text
+                        first = False
+                        if line.startswith("\ufeff"):
+                            line = line[1:]
                     yield line
             except _READ_ERRORS as error:
                 hint = " (is it really compressed?)" if self.path.endswith((".gz", ".bz2")) else ""

@@ -94,7 +94,7 @@ def read_labelled(path, format="auto", encoding="utf-8", label_column=None, text
     if (label_column is not None or text_column is not None) and format not in ("auto", "csv"):
         raise InputError(f"--label-column and --text-column apply to csv files, "
                          f"not to {format}")
-    source = _Source(os.fspath(path), encoding, name=name)
+    source = TextSource(os.fspath(path), encoding, name=name)
     lines = iter(source if lines is None else lines(source))
     try:
         head = []
@@ -131,22 +131,7 @@ def read_lines(path, encoding="utf-8", name=None):
     ended), ``name`` is how messages refer to the input, ``size`` and
     ``position()`` give byte progress (size is None for standard input).
     """
-    return _Source(os.fspath(path), encoding, name=name)
-
-
-class _Source(TextSource):
-    """A :class:`TextSource` whose first line loses a byte-order mark (U+FEFF),
-    as files saved by spreadsheets start with one."""
-
-    def __iter__(self):
-        lines = super().__iter__()
-        try:
-            for line in lines:
-                yield line[1:] if line.startswith("\ufeff") else line
-                break
-            yield from lines
-        finally:
-            lines.close()
+    return TextSource(os.fspath(path), encoding, name=name)
 
 
 # -- formats -------------------------------------------------------------------
