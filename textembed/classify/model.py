@@ -507,7 +507,8 @@ class TextClassifier:
             rng = np.random.default_rng(self.seed)
             pretrained, self.coverage_ = None, None
             if self.pretrained:
-                *pretrained, self.coverage_ = self._pretrained_rows(vocab_size, dim)
+                ids, vectors, self.coverage_ = self._pretrained_rows(vocab_size, dim)
+                pretrained = (ids, vectors)
             if self.coverage_ is not None:
                 c = self.coverage_
                 _say(self.verbose, f"pretrained vectors {self.pretrained}: {c['words']:,} of "
