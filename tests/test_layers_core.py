@@ -257,6 +257,29 @@ def test_embedding_pretrained_and_frozen(rng):
         Embedding(6, 4, weights=[matrix])
 
 
+def test_embedding_add_rows_grows_the_table_and_trains_on(rng):
+    from textembed import optimizers
+    layer = built(Embedding(4, 3, mask_zero=True), (None, 2))
+    before = layer.get_weights()[0]
+    extra = rng.normal(size=(2, 3)).astype(np.float32)
+    layer.add_rows(extra)
+    assert layer.input_dim == 6 and layer.get_config()["input_dim"] == 6
+    np.testing.assert_array_equal(layer.get_weights()[0], np.concatenate([before, extra]))
+    np.testing.assert_array_equal(layer.forward(np.array([[5, 1]]))[0], [extra[1], before[1]])
+    # a gradient step after growing touches exactly the rows looked up
+    layer.forward(np.array([[5, 1]]), training=True)
+    layer.backward(np.ones((1, 2, 3), dtype=np.float32))
+    weights = layer._weights[0]
+    optimizers.SGD(learning_rate=0.5).apply_gradients(
+        [(weights, layer.grads[0], layer.sparse_rows[0])])
+    np.testing.assert_allclose(weights[5], extra[1] - 0.5)
+    np.testing.assert_array_equal(weights[4], extra[0])
+    with pytest.raises(ValueError, match=r"\(k, 3\)"):
+        layer.add_rows(np.zeros((2, 4)))
+    with pytest.raises(ValueError, match="built"):
+        Embedding(4, 3).add_rows(extra)
+
+
 def test_bad_arguments_raise_clear_errors():
     with pytest.raises(ValueError, match="units"):
         Dense(0)

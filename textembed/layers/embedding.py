@@ -82,6 +82,23 @@ class Embedding(Layer):
             self.set_weights(self._initial_weights)
             self._initial_weights = None
 
+    def add_rows(self, rows):
+        """Grow the built table by ``rows`` (k, output_dim): ids ``input_dim`` to
+        ``input_dim + k - 1`` (the old ``input_dim``) now look them up.
+
+        An optimizer's state for the table starts afresh on the next update.
+        """
+        if not self.built:
+            raise ValueError(f"layer {self.name!r}: add_rows needs a built layer")
+        rows = np.asarray(rows, dtype=np.float32)
+        if rows.ndim != 2 or rows.shape[1] != self.output_dim:
+            raise ValueError(f"layer {self.name!r}: add_rows needs an array of shape "
+                             f"(k, {self.output_dim}), got {rows.shape}")
+        self._weights[0] = np.concatenate([self._weights[0], rows])
+        self.input_dim += len(rows)
+        self._slot_of = np.full(self.input_dim, -1, dtype=np.int64)
+        self.zero_grads()
+
     def compute_output_shape(self, input_shape):
         return tuple(input_shape) + (self.output_dim,)
 
