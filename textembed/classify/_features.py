@@ -5,7 +5,9 @@ rest dropped), followed, for the bag-of-words network, by one hashed id per
 pair of neighbouring tokens (word bigrams, fastText's ``wordNgrams 2``), then
 zeros (index 0 is padding). Bigram ids live after the vocabulary:
 ``bigram_offset + hash(a, b) % buckets``, computed from the two token ids, so
-they depend on the saved tokenizer only.
+they depend on the saved tokenizer only. Ids at or above ``bigram_offset``
+in the input are words added to the vocabulary after training (from
+pretrained vectors); they are kept as tokens but left out of the bigrams.
 """
 from itertools import chain
 
@@ -38,13 +40,21 @@ def feature_rows(flat, offsets, maxlen, buckets, bigram_offset, width):
             out[i, k] = flat[j]
             k += 1
         if buckets > 0:
-            for j in range(start, stop - 1):
-                h = (np.uint64(flat[j]) + np.uint64(1)) * mix1
-                h ^= h >> shift
-                h = (h + np.uint64(flat[j + 1])) * mix2
-                h ^= h >> shift
-                out[i, k] = bigram_offset + np.int32(h % nb)
-                k += 1
+            previous = -1
+            for j in range(start, stop):
+                token = flat[j]
+                if token >= bigram_offset:
+                    # a word added after training: it pairs with nothing, and its
+                    # neighbours pair with each other as they did in training
+                    continue
+                if previous >= 0:
+                    h = (np.uint64(previous) + np.uint64(1)) * mix1
+                    h ^= h >> shift
+                    h = (h + np.uint64(token)) * mix2
+                    h ^= h >> shift
+                    out[i, k] = bigram_offset + np.int32(h % nb)
+                    k += 1
+                previous = token
     return out
 
 
