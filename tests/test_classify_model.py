@@ -352,3 +352,76 @@ def test_validation_of_an_ensemble(data):
     given.fit(texts, labels, valid_texts=test_texts, valid_labels=test_labels)
     assert given.metrics_["valid_samples"] == len(test_texts)
     assert given.metrics_["valid_accuracy"] == pytest.approx(given.score(test_texts, test_labels))
+
+
+# -- words added from the pretrained vectors ------------------------------------------
+
+def _reference_bigram(a, b, offset, buckets):
+    """The bigram id of token ids a, b (splitmix-style mixing, in Python integers)."""
+    mask = (1 << 64) - 1
+    h = ((a + 1) * 0x9E3779B97F4A7C15) & mask
+    h ^= h >> 31
+    h = ((h + b) * 0xBF58476D1CE4E5B9) & mask
+    h ^= h >> 31
+    return offset + h % buckets
+
+
+def test_feature_rows_bigrams_skip_words_added_after_training():
+    from textembed.classify._features import feature_rows, flatten
+    offset, buckets = 10, 8
+    flat, offsets, _ = flatten([[3, 5, 7], [3, 20, 5], [4]])
+    rows = feature_rows(flat, offsets, 5, buckets, offset, 9)
+    b35 = _reference_bigram(3, 5, offset, buckets)
+    b57 = _reference_bigram(5, 7, offset, buckets)
+    # token ids, then bigram ids, then padding
+    np.testing.assert_array_equal(rows, [[3, 5, 7, b35, b57, 0, 0, 0, 0],
+                                         [3, 20, 5, b35, 0, 0, 0, 0, 0],
+                                         [4, 0, 0, 0, 0, 0, 0, 0, 0]])
+
+
+@pytest.fixture(scope="module")
+def family_vectors(tmp_path_factory):
+    """Vectors where each keyword family shares a direction; '<family>8' never occurs
+    in the training texts."""
+    rng = np.random.default_rng(5)
+    direction = {c: rng.normal(size=8) for c in CLASSES}
+    words, rows = [], []
+    for w in FILLER:
+        words.append(w)
+        rows.append(0.3 * rng.normal(size=8))
+    for c in CLASSES:
+        for w in KEYWORDS[c] + [f"{c}8"]:
+            words.append(w)
+            rows.append(direction[c] + 0.1 * rng.normal(size=8))
+    words += ["Unseen", "has,comma"]
+    rows += [rng.normal(size=8), rng.normal(size=8)]
+    path = tmp_path_factory.mktemp("vec") / "family.vec"
+    write_word2vec(path, words, np.array(rows, dtype=np.float32))
+    return path
+
+
+def test_pretrained_words_unseen_in_training_are_mapped_in(data, family_vectors, tmp_path):
+    (texts, labels), _ = data
+    kw = dict(epochs=20, learning_rate=0.02, bigram_buckets=64, token_dropout=0.0, verbose=0)
+    model = TextClassifier("bag", pretrained=family_vectors, **kw).fit(texts, labels)
+    # 'Unseen' is added lower-cased; a word the tokenizer can never produce is not
+    assert model.metrics_["expanded_words"] == 4
+    index = model.tokenizer.word_index
+    p = model.preprocessing_
+    assert index["red8"] >= p["vocab_size"] + p["bigram_buckets"]
+    assert "unseen" in index and "has,comma" not in index
+    probes = [f"w1 {c}8 w2 w3" for c in CLASSES]
+    assert model.predict(probes) == list(CLASSES)
+    model.save(tmp_path / "m")
+    again = TextClassifier.load(tmp_path / "m")
+    np.testing.assert_array_equal(again.predict_proba(probes), model.predict_proba(probes))
+    # without expansion the unseen keywords are dropped and the probes carry no signal
+    plain = TextClassifier("bag", pretrained=family_vectors, expand_vocabulary=0, **kw)
+    plain.fit(texts, labels)
+    assert "red8" not in plain.tokenizer.word_index
+    assert len(set(plain.predict(probes))) == 1
+    assert plain.metrics_["expanded_words"] == 0
+    # with --num-words the tokenizer drops ids past the limit, so nothing is added
+    limited = TextClassifier("bag", pretrained=family_vectors, num_words=30, **kw)
+    limited.fit(texts, labels)
+    assert limited.metrics_["expanded_words"] == 0

@@ -7,7 +7,9 @@ into a trained :class:`textembed.models.Sequential`. Architectures
 * ``bag`` (the default): fastText-style. Token ids plus hashed word-bigram
   ids, token dropout, averaged embeddings (masked), dropout, softmax; Adam
   with a linearly decaying learning rate; an ensemble of two such networks,
-  each trained without its own validation fold, averaged.
+  each trained without its own validation fold, averaged. With pretrained
+  vectors, their words that the training texts lack join the vocabulary
+  after training (see :meth:`TextClassifier._expand_vocabulary`).
 * ``cnn``: Kim (2014). Embedding 300, Conv1D 100 filters of widths 3, 4, 5
   merged by :class:`textembed.layers.Parallel`, global max pooling, dropout
   0.5, softmax; Adadelta, batch 50.
@@ -54,11 +56,15 @@ RECIPES = {
     # Adam with a learning rate falling linearly to 0 over a fixed number of epochs: on
     # MR it ends where early stopping on the small validation set would, more stably.
     # Two members, each holding out its own fold: +0.8 points on MR for twice the time.
-    # Pretrained vectors are rescaled to the random table's spread (std 0.03).
+    # Pretrained vectors are rescaled to the random table's spread (std 0.03), and up to
+    # expand_vocabulary of their words that training lacks are added after training
+    # (mapped into each member's embedding): +0.1 point on MR, in 10-fold CV and over
+    # seeds 0-5 of the fixed split.
     "bag": {"epochs": 6, "batch_size": 32, "embed_dim": 64, "optimizer": "adam",
             "learning_rate": 0.003, "dropout": 0.5, "token_dropout": 0.3,
             "bigram_buckets": 1 << 18, "early_stopping": 0, "maxlen_cap": 500,
-            "linear_decay": True, "ensemble": 2, "pretrained_scale": 0.03},
+            "linear_decay": True, "ensemble": 2, "pretrained_scale": 0.03,
+            "expand_vocabulary": 100_000},
     "cnn": {"epochs": 10, "batch_size": 50, "embed_dim": 300, "optimizer": "adadelta",
             "learning_rate": 1.0, "dropout": 0.5, "filters": 100, "widths": (3, 4, 5),
             "max_norm": 3.0, "bigram_buckets": 0, "early_stopping": 3, "maxlen_cap": 300,
@@ -73,6 +79,9 @@ for _recipe in RECIPES.values():
     _recipe.setdefault("pooling", "mean")
     _recipe.setdefault("ensemble", 1)
     _recipe.setdefault("pretrained_scale", None)
+    _recipe.setdefault("expand_vocabulary", 0)  # words; 0: none
+    _recipe.setdefault("expand_min_count", 3)
+    _recipe.setdefault("expand_ridge", 0.01)  # times the mean eigenvalue of the Gram matrix
 RECIPES["gru"] = dict(RECIPES["lstm"])
 RECIPES["bilstm"] = dict(RECIPES["lstm"])
 _MAXLEN_PERCENTILE = 99
@@ -260,12 +269,8 @@ class TextClassifier:
 
     # -- the network -------------------------------------------------------------
 
-    def _pretrained_rows(self, vocab_size, dim):
-        """Vocabulary rows found in the pretrained file.
-
-        Returns (ids int64 (found,), vectors float32 (found, dim), coverage dict);
-        the vectors are rescaled to the recipe's ``pretrained_scale`` if set.
-        """
+    def _read_pretrained(self, dim):
+        """(words list of str, vectors float32 (n, dim)) of the pretrained file."""
         from ..word2vec.formats import read_word2vec
         path = self.pretrained
         try:
@@ -280,12 +285,15 @@ class TextClassifier:
             raise InputError(f"--pretrained {path}: vectors have {vectors.shape[1]} dimensions "
                              f"but embed_dim is {dim}; leave embed_dim unset or give "
                              f"{vectors.shape[1]}")
+        return words, vectors
+
+    def _pretrained_rows(self, words, vectors):
+        """Vocabulary rows found in the pretrained vectors.
+
+        Returns (ids int64 (found,) vocabulary ids, rows int64 (found,) their
+        rows in ``vectors``, coverage dict).
+        """
         row_of = {w: i for i, w in enumerate(words)}
-        target = self.recipe.get("pretrained_scale")
-        scale = float(np.std(vectors))
-        if target and scale:
-            # rescale the vectors to this standard deviation (their directions kept)
-            vectors = vectors * np.float32(target / scale)
         index_word = self.tokenizer.index_word
         n_words = min(len(index_word) + 1, self.preprocessing_["num_words"] or 1 << 62)
         ids, rows, found_tokens, total_tokens = [], [], 0, 0
@@ -304,8 +312,56 @@ class TextClassifier:
         coverage = {"words": len(ids), "vocabulary": n_words - 1,
                     "word_coverage": len(ids) / max(n_words - 1, 1),
                     "token_coverage": found_tokens / max(total_tokens, 1)}
-        return (np.asarray(ids, dtype=np.int64),
-                np.ascontiguousarray(vectors[np.asarray(rows, dtype=np.int64)]), coverage)
+        return np.asarray(ids, dtype=np.int64), np.asarray(rows, dtype=np.int64), coverage
+
+    def _rescale(self, vectors):
+        """Factor taking the vectors' std to the recipe's ``pretrained_scale`` (1: none)."""
+        target = self.recipe.get("pretrained_scale")
+        scale = float(np.std(vectors)) if vectors.size else 0.0
+        return np.float32(target / scale) if target and scale else np.float32(1.0)
+
+    def _expand_vocabulary(self, members, words, vectors, ids, rows):
+        """Add pretrained words the training data lacks to the tokenizer and every member.
+
+        Each member's trained embedding is predicted from the pretrained
+        vectors by ridge regression, fitted on the training words seen at
+        least ``expand_min_count`` times; the new words' rows are that
+        prediction. New ids follow the embedding table (after the bigram
+        rows). Returns the number of words added.
+        """
+        r = self.recipe
+        counts = self.tokenizer.word_counts
+        index_word = self.tokenizer.index_word
+        fit = np.array([counts.get(index_word[i], 0) >= r["expand_min_count"] for i in ids],
+                       dtype=bool)
+        if fit.sum() < 2:
+            return 0
+        word_index = self.tokenizer.word_index
+        separators = set(self.recipe["token_filters"]) | {" ", "\t", "\n", "\r"}
+        new_words, new_rows, seen = [], [], set()
+        for j, word in enumerate(words[:r["expand_vocabulary"]]):
+            key = word.lower()
+            if key in word_index or key in seen or not key or any(c in separators for c in key):
+                continue
+            seen.add(key)
+            new_words.append(key)
+            new_rows.append(j)
+        if not new_words:
+            return 0
+        p = vectors[rows[fit]].astype(np.float64)
+        gram = p.T @ p
+        gram[np.diag_indices_from(gram)] += r["expand_ridge"] * np.trace(gram) / len(gram)
+        source = vectors[np.asarray(new_rows)].astype(np.float64)
+        for model in members:
+            embedding = model.layers[0]
+            trained = embedding.get_weights()[0][ids[fit]].astype(np.float64)
+            mapping = np.linalg.solve(gram, p.T @ trained)
+            embedding.add_rows((source @ mapping).astype(np.float32))
+        first = self.preprocessing_["vocab_size"] + self.preprocessing_["bigram_buckets"]
+        for k, word in enumerate(new_words):
+            word_index[word] = first + k
+            index_word[first + k] = word
+        return len(new_words)
 
     def _build(self, vocab_size, num_classes, rng, pretrained=None, prefix=""):
         """A compiled Sequential for the recipe.
@@ -507,8 +563,9 @@ class TextClassifier:
             rng = np.random.default_rng(self.seed)
             pretrained, self.coverage_ = None, None
             if self.pretrained:
-                ids, vectors, self.coverage_ = self._pretrained_rows(vocab_size, dim)
-                pretrained = (ids, vectors)
+                words, vectors = self._read_pretrained(dim)
+                ids, rows, self.coverage_ = self._pretrained_rows(words, vectors)
+                pretrained = (ids, vectors[rows] * self._rescale(vectors))
             if self.coverage_ is not None:
                 c = self.coverage_
                 _say(self.verbose, f"pretrained vectors {self.pretrained}: {c['words']:,} of "
@@ -543,6 +600,12 @@ class TextClassifier:
                     validation_data=None if x_valid is None else (x_valid, y_valid),
                     shuffle=True, seed=self.seed + k)
                 models.append(model)
+            expanded = 0
+            if self.pretrained and self.recipe["expand_vocabulary"] and not self.num_words:
+                expanded = self._expand_vocabulary(models, words, vectors, ids, rows)
+                self.preprocessing_["expanded_words"] = expanded
+                _say(self.verbose, f"vocabulary expanded by {expanded:,} words of the "
+                                   f"pretrained vectors that training did not see")
             self.model = models[0] if members == 1 else self._merge(models)
             train_seconds = time.perf_counter() - start
             self.history = history.history
@@ -590,6 +653,7 @@ class TextClassifier:
             metrics["pretrained_coverage"] = self.coverage_["word_coverage"]
             metrics["pretrained_token_coverage"] = self.coverage_["token_coverage"]
             metrics["freeze_embeddings"] = self.freeze_embeddings
+            metrics["expanded_words"] = expanded
         self.metrics_ = metrics
         return self
 
