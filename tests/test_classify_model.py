@@ -425,3 +425,21 @@ def test_pretrained_words_unseen_in_training_are_mapped_in(data, family_vectors,
     limited = TextClassifier("bag", pretrained=family_vectors, num_words=30, **kw)
     limited.fit(texts, labels)
     assert limited.metrics_["expanded_words"] == 0
+
+
+@pytest.mark.parametrize("arch", ["gru", "bilstm"])
+def test_same_seed_same_weights(data, arch):
+    (texts, labels), _ = data
+    kw = dict(embed_dim=8, units=8, epochs=1, verbose=0, seed=3)
+    first = TextClassifier(arch, **kw).fit(texts, labels).model.get_weights()
+    second = TextClassifier(arch, **kw).fit(texts, labels).model.get_weights()
+    for a, b in zip(first, second):
+        np.testing.assert_array_equal(a, b)
+    if arch == "bilstm":
+        # the two directions start from different draws
+        model = TextClassifier(arch, **kw).fit(texts, labels)
+        fresh = model._build(model.preprocessing_["vocab_size"], 3, np.random.default_rng(0))
+        layer = fresh.layers[1]
+        forward, backward = layer.forward_layer.get_weights(), layer.backward_layer.get_weights()
+        for f, b in zip(forward[:2], backward[:2]):
+            assert not np.array_equal(f, b)

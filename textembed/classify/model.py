@@ -371,7 +371,7 @@ class TextClassifier:
         """
         from .. import optimizers
         from ..constraints import MaxNorm
-        from ..initializers import VarianceScaling
+        from ..initializers import Orthogonal, VarianceScaling
         from ..layers import (GRU, LSTM, Bidirectional, Conv1D, Dense, Dropout, Embedding,
                               GlobalAveragePooling1D, GlobalMaxPooling1D, Parallel)
         from ..models import Sequential
@@ -411,14 +411,20 @@ class TextClassifier:
                                 for w in r["widths"]], name=prefix + "convolutions"))
         else:
             cell = GRU if self.arch == "gru" else LSTM
-            kw = dict(kernel_initializer=glorot(), recurrent_initializer="orthogonal",
-                      recurrent_activation="sigmoid")
-            if cell is GRU:
-                kw["reset_after"] = True
+
+            def recurrent(**kw):
+                # every initializer seeded, so that --seed reproduces the run; the two
+                # directions of bilstm draw their own
+                if cell is GRU:
+                    kw["reset_after"] = True
+                return cell(r["units"], kernel_initializer=glorot(),
+                            recurrent_initializer=Orthogonal(seed=next(seeds)),
+                            recurrent_activation="sigmoid", **kw)
             if self.arch == "bilstm":
-                model.add(Bidirectional(LSTM(r["units"], **kw), name=prefix + "bilstm"))
+                model.add(Bidirectional(recurrent(), backward_layer=recurrent(go_backwards=True),
+                                        name=prefix + "bilstm"))
             else:
-                model.add(cell(r["units"], name=prefix + self.arch, **kw))
+                model.add(recurrent(name=prefix + self.arch))
         if r["dropout"]:
             model.add(Dropout(r["dropout"], seed=next(seeds), name=prefix + "dropout"))
         constraint = MaxNorm(r["max_norm"]) if r.get("max_norm") else None
