@@ -9,7 +9,7 @@ into a trained :class:`textembed.models.Sequential`. Architectures
   with a linearly decaying learning rate; an ensemble of two such networks,
   each trained without its own validation fold, averaged. With pretrained
   vectors, their words that the training texts lack join the vocabulary
-  after training (see :meth:`TextClassifier._expand_vocabulary`).
+  after training (see :meth:`TextClassifier._expansion_plan`).
 * ``cnn``: Kim (2014). Embedding 300, Conv1D 100 filters of widths 3, 4, 5
   merged by :class:`textembed.layers.Parallel`, global max pooling, dropout
   0.5, softmax; Adadelta, batch 50.
@@ -320,48 +320,67 @@ class TextClassifier:
         scale = float(np.std(vectors)) if vectors.size else 0.0
         return np.float32(target / scale) if target and scale else np.float32(1.0)
 
-    def _expand_vocabulary(self, members, words, vectors, ids, rows):
-        """Add pretrained words the training data lacks to the tokenizer and every member.
+    def _expansion_plan(self, words, vectors, ids, rows):
+        """What vocabulary expansion needs from the pretrained file, taken before
+        training so that the whole file need not be kept.
 
-        Each member's trained embedding is predicted from the pretrained
-        vectors by ridge regression, fitted on the training words seen at
-        least ``expand_min_count`` times; the new words' rows are that
-        prediction. New ids follow the embedding table (after the bigram
-        rows). Returns the number of words added.
+        The candidates are the file's first ``expand_vocabulary`` words that the
+        tokenizer could produce (lower-cased, one token) and does not know.
+        Returns None if there is nothing to add, else a dict: ``fit_ids`` int64
+        (m,) training words seen at least ``expand_min_count`` times,
+        ``fit_vectors`` float32 (m, dim) their pretrained vectors, ``words``
+        (list of k str) and ``vectors`` float32 (k, dim) the words to add.
         """
+        from ..text import text_to_word_sequence
         r = self.recipe
         counts = self.tokenizer.word_counts
         index_word = self.tokenizer.index_word
         fit = np.array([counts.get(index_word[i], 0) >= r["expand_min_count"] for i in ids],
                        dtype=bool)
         if fit.sum() < 2:
-            return 0
+            return None
         word_index = self.tokenizer.word_index
-        separators = set(self.recipe["token_filters"]) | {" ", "\t", "\n", "\r"}
         new_words, new_rows, seen = [], [], set()
         for j, word in enumerate(words[:r["expand_vocabulary"]]):
             key = word.lower()
-            if key in word_index or key in seen or not key or any(c in separators for c in key):
+            if key in word_index or key in seen:
+                continue
+            if text_to_word_sequence(key, r["token_filters"]) != [key]:
                 continue
             seen.add(key)
             new_words.append(key)
             new_rows.append(j)
         if not new_words:
-            return 0
-        p = vectors[rows[fit]].astype(np.float64)
+            return None
+        return {"fit_ids": ids[fit], "fit_vectors": vectors[rows[fit]],
+                "words": new_words, "vectors": vectors[np.asarray(new_rows)]}
+
+    def _expand_vocabulary(self, members, plan):
+        """Add the planned words (see :meth:`_expansion_plan`) to the tokenizer and
+        every member; returns how many.
+
+        Each member's trained embedding is predicted from the pretrained
+        vectors by ridge regression fitted on ``plan["fit_ids"]``; the new
+        words' rows are that prediction. New ids follow the embedding table
+        (after the bigram rows).
+        """
+        p = plan["fit_vectors"].astype(np.float64)
         gram = p.T @ p
-        gram[np.diag_indices_from(gram)] += r["expand_ridge"] * np.trace(gram) / len(gram)
-        source = vectors[np.asarray(new_rows)].astype(np.float64)
+        gram[np.diag_indices_from(gram)] += (self.recipe["expand_ridge"] * np.trace(gram)
+                                             / len(gram))
+        source = plan["vectors"].astype(np.float64)
         for model in members:
             embedding = model.layers[0]
-            trained = embedding.get_weights()[0][ids[fit]].astype(np.float64)
+            trained = embedding.get_weights()[0][plan["fit_ids"]].astype(np.float64)
             mapping = np.linalg.solve(gram, p.T @ trained)
             embedding.add_rows((source @ mapping).astype(np.float32))
+        word_index = self.tokenizer.word_index
+        index_word = self.tokenizer.index_word
         first = self.preprocessing_["vocab_size"] + self.preprocessing_["bigram_buckets"]
-        for k, word in enumerate(new_words):
+        for k, word in enumerate(plan["words"]):
             word_index[word] = first + k
             index_word[first + k] = word
-        return len(new_words)
+        return len(plan["words"])
 
     def _build(self, vocab_size, num_classes, rng, pretrained=None, prefix=""):
         """A compiled Sequential for the recipe.
@@ -567,11 +586,16 @@ class TextClassifier:
             x_all = self._rows(seqs_all)
             x_given = None if valid_texts is None else self._rows(self._sequences(valid_texts))
             rng = np.random.default_rng(self.seed)
-            pretrained, self.coverage_ = None, None
+            pretrained, self.coverage_, plan = None, None, None
+            expand = bool(self.pretrained and self.recipe["expand_vocabulary"]
+                          and not self.num_words)
             if self.pretrained:
                 words, vectors = self._read_pretrained(dim)
                 ids, rows, self.coverage_ = self._pretrained_rows(words, vectors)
                 pretrained = (ids, vectors[rows] * self._rescale(vectors))
+                if expand:
+                    plan = self._expansion_plan(words, vectors, ids, rows)
+                del words, vectors
             if self.coverage_ is not None:
                 c = self.coverage_
                 _say(self.verbose, f"pretrained vectors {self.pretrained}: {c['words']:,} of "
@@ -607,8 +631,8 @@ class TextClassifier:
                     shuffle=True, seed=self.seed + k)
                 models.append(model)
             expanded = 0
-            if self.pretrained and self.recipe["expand_vocabulary"] and not self.num_words:
-                expanded = self._expand_vocabulary(models, words, vectors, ids, rows)
+            if expand:
+                expanded = self._expand_vocabulary(models, plan) if plan else 0
                 self.preprocessing_["expanded_words"] = expanded
                 _say(self.verbose, f"vocabulary expanded by {expanded:,} words of the "
                                    f"pretrained vectors that training did not see")
