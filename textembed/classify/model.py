@@ -41,11 +41,11 @@ from .._version import __version__
 from ..callbacks import Callback, EarlyStopping
 from ..io import InputError
 from ._features import feature_rows, flatten
+from .architectures import ARCH_NAMES, DEFAULT_ARCH
 
 FORMAT = "textembed.TextClassifier"
 FORMAT_VERSION = 1
-ARCHS = ("cnn", "lstm", "gru", "bilstm", "bag")
-DEFAULT_ARCH = "bag"
+ARCHS = ARCH_NAMES
 # Keras' filters. Keeping "!" and "?" as tokens was measured on MR and did not help.
 FILTERS = DEFAULT_FILTERS
 _FILES = {"model": "model.npz", "tokenizer": "tokenizer.json", "labels": "labels.json",
