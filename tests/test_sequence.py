@@ -178,10 +178,38 @@ def test_pad_bad_side_is_caught_even_without_data():
         pad_sequences([[], []], padding="left")
 
 
+def test_errors_start_with_keras_wording():
+    # Users' tests match on Keras' messages: textembed's hint comes after them.
+    with pytest.raises(ValueError, match=r"^`sequences` must be iterable\."):
+        pad_sequences(iter([[1], [2]]))
+    with pytest.raises(ValueError, match=r"^`sequences` must be a list of iterables\. "
+                                         r"Found non-iterable: 3"):
+        pad_sequences([[1], 3])
+    with pytest.raises(ValueError, match=r"^`dtype` int32 is not compatible with "
+                                         r"`value`'s type: <class 'str'>"):
+        pad_sequences([["1"], ["1", "2"]], maxlen=2, value="pad")
+    with pytest.raises(ValueError, match=r'^Truncating type "middle" not understood'):
+        pad_sequences([[1, 2]], maxlen=1, truncating="middle")
+    with pytest.raises(ValueError, match=r'^Padding type "left" not understood'):
+        pad_sequences([[1]], maxlen=2, padding="left")
+    with pytest.raises(ValueError, match=r"^Shape of sample \(3,\) of sequence at position 1 "
+                                         r"is different from expected shape \(2,\)"):
+        pad_sequences([[[1, 2]], [[1, 2, 3]]])
+    with pytest.raises(ValueError, match=r"^Data and targets have to be of same length\. "
+                                         r"Data length is 3 while target length is 2"):
+        TimeseriesGenerator(np.arange(3), np.arange(2), length=1)
+    with pytest.raises(ValueError, match=r"^`start_index\+length=50 > end_index=49` is "
+                                         r"disallowed, as no part of the sequence would be "
+                                         r"left to be used as current step"):
+        TimeseriesGenerator(np.arange(100), np.arange(100), length=50, end_index=49)
+    with pytest.raises(TypeError, match=r"^Data not JSON Serializable"):
+        TimeseriesGenerator(np.array([object()] * 3), np.arange(3), length=1).to_json()
+
+
 def test_pad_sequence_errors():
     with pytest.raises(ValueError, match="sized"):
         pad_sequences(iter([[1], [2]]))
-    with pytest.raises(ValueError, match="non-iterable 3"):
+    with pytest.raises(ValueError, match="Found non-iterable: 3"):
         pad_sequences([[1], 3])
     with pytest.raises(ValueError, match="position 1"):
         pad_sequences([[[1, 2]], [[1, 2, 3]]])

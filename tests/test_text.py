@@ -102,6 +102,22 @@ def test_bad_arguments_raise_clear_errors(call, error):
     assert str(info.value)
 
 
+@pytest.mark.parametrize("call, error, keras_start", [
+    (lambda: tt.Tokenizer(bogus=1), TypeError, "Unrecognized keyword arguments: {'bogus': 1}"),
+    (lambda: tt.Tokenizer().sequences_to_matrix([[1]]), ValueError,
+     "Specify a dimension (`num_words` argument), or fit on some text data first."),
+    (lambda: tt.Tokenizer(num_words=5).sequences_to_matrix([[1]], mode="tfidf"), ValueError,
+     "Fit the Tokenizer on some data before using tfidf mode."),
+    (lambda: tt.Tokenizer(num_words=5).sequences_to_matrix([[1]], mode="bogus"), ValueError,
+     "Unknown vectorization mode: 'bogus'"),
+])
+def test_errors_start_with_keras_wording(call, error, keras_start):
+    # Users' tests match on Keras' messages: textembed's hint comes after them.
+    with pytest.raises(error) as info:
+        call()
+    assert str(info.value).startswith(keras_start), str(info.value)
+
+
 def test_tokenizer_literal_keras_semantics():
     tokenizer = tt.Tokenizer(num_words=3, oov_token="<unk>")
     tokenizer.fit_on_texts(["b a", "a c", "c b d"])

@@ -61,6 +61,7 @@ def _as_int(name, value):
 def _check_side(name, value):
     if not (isinstance(value, str) and value in ("pre", "post")):
         raise ValueError(
+            f'{name.capitalize()} type "{value}" not understood; '
             f"`{name}` must be 'pre' or 'post', got {value!r}."
         )
     return value == "pre"
@@ -174,21 +175,22 @@ def pad_sequences(sequences, maxlen=None, dtype="int32", padding="pre",
         ) from None
     if isinstance(value, str) and dt.kind not in "OU":
         raise ValueError(
-            f"`dtype` {dt} cannot hold the str padding value {value!r}; "
-            "use dtype=object for variable-length strings."
+            f"`dtype` {dtype} is not compatible with `value`'s type: "
+            f"{type(value)}; `dtype` {dt} cannot hold the str padding value "
+            f"{value!r}: use dtype=object for variable-length strings."
         )
     if not hasattr(sequences, "__len__"):
         raise ValueError(
-            "`sequences` must be a sized collection (list, tuple or array) of "
-            f"sequences, got {type(sequences).__name__}; wrap a generator "
-            "in list() first."
+            "`sequences` must be iterable. It must be a sized collection "
+            f"(list, tuple or array) of sequences, got "
+            f"{type(sequences).__name__}; wrap a generator in list() first."
         )
     try:
         num_samples = len(sequences)
     except TypeError:
         raise ValueError(
-            "`sequences` must be a list of sequences, got the unsized "
-            f"{sequences!r}."
+            "`sequences` must be iterable. It must be a list of sequences, "
+            f"got the unsized {sequences!r}."
         ) from None
 
     if (isinstance(sequences, np.ndarray) and sequences.ndim >= 2
@@ -214,8 +216,8 @@ def pad_sequences(sequences, maxlen=None, dtype="int32", padding="pre",
         else:  # pragma: no cover - len() failed for another reason
             raise
         raise ValueError(
-            "`sequences` must be a list of sequences (lists or arrays); "
-            f"found the non-iterable {item!r}."
+            "`sequences` must be a list of iterables. Found non-iterable: "
+            f"{item}; each item must be a sequence (list or array)."
         ) from None
 
     if maxlen is None:
@@ -357,10 +359,10 @@ def _pad_loop(sequences, maxlen, sample_shape, dtype, pre_padding,
         part = np.asarray(part, dtype=dtype)
         if part.shape[1:] != sample_shape:
             raise ValueError(
-                f"sequence at position {idx} has elements of shape "
-                f"{part.shape[1:]}, but the first non-empty sequence has "
-                f"elements of shape {sample_shape}; all elements must share "
-                "one shape."
+                f"Shape of sample {part.shape[1:]} of sequence at position "
+                f"{idx} is different from expected shape {sample_shape}; the "
+                "elements of every sequence must share the shape of the "
+                "first non-empty sequence's."
             )
         k = len(part)
         if pre_padding:
@@ -674,8 +676,9 @@ class TimeseriesGenerator:
                  batch_size=128, seed=None):
         if len(data) != len(targets):
             raise ValueError(
-                "`data` and `targets` must have the same length, got "
-                f"{len(data)} and {len(targets)}."
+                "Data and targets have to be of same length. Data length is "
+                f"{len(data)} while target length is {len(targets)}; "
+                "`data` and `targets` must have the same length."
             )
         self.data = data
         self.targets = targets
@@ -699,8 +702,9 @@ class TimeseriesGenerator:
         self._first_row = self.start_index + self.length
         if self._first_row > self.end_index:
             raise ValueError(
-                f"`start_index + length` = {self._first_row} > `end_index` = "
-                f"{self.end_index}: no row is left to be a target; lower "
+                f"`start_index+length={self._first_row} > "
+                f"end_index={self.end_index}` is disallowed, as no part of the "
+                "sequence would be left to be used as current step; lower "
                 "`length` or `start_index`, or raise `end_index`."
             )
         self.shuffle = bool(shuffle)
@@ -763,8 +767,8 @@ class TimeseriesGenerator:
             return json.dumps(values)
         except TypeError as exc:
             raise TypeError(
-                f"`{name}` is not JSON serializable ({exc}); pass a numpy "
-                "array or nested lists of numbers."
+                f"{name.capitalize()} not JSON Serializable: {exc}; `{name}` "
+                "must be a numpy array or nested lists of numbers."
             ) from None
 
     def get_config(self):

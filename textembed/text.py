@@ -260,7 +260,8 @@ class Tokenizer:
         if "nb_words" in kwargs:
             num_words = kwargs.pop("nb_words")
         if kwargs:
-            raise TypeError(f"Tokenizer got unknown arguments: {sorted(kwargs)}")
+            raise TypeError(f"Unrecognized keyword arguments: {kwargs}; Tokenizer "
+                            f"got unknown arguments: {sorted(kwargs)}")
         if num_words is not None and (isinstance(num_words, bool)
                                       or not isinstance(num_words, (int, np.integer))
                                       or num_words < 0):
@@ -471,16 +472,17 @@ class Tokenizer:
         """
         if mode not in ("binary", "count", "tfidf", "freq"):
             raise ValueError(
-                f"unknown mode {mode!r}: use 'binary', 'count', 'tfidf' or 'freq'")
+                f"Unknown vectorization mode: {mode!r}; use 'binary', 'count', "
+                "'tfidf' or 'freq'")
         if self.num_words:
             num_words = self.num_words
         elif self.word_index:
             num_words = len(self.word_index) + 1
         else:
-            raise ValueError("Specify a dimension (num_words) or fit the "
-                             "Tokenizer on some texts first")
+            raise ValueError("Specify a dimension (`num_words` argument), or fit "
+                             "on some text data first.")
         if mode == "tfidf" and not self.document_count:
-            raise ValueError("Fit the Tokenizer on some data before using tfidf mode")
+            raise ValueError("Fit the Tokenizer on some data before using tfidf mode.")
         n = len(sequences)
         lengths = np.fromiter(map(len, sequences), dtype=np.int64, count=n)
         flat = np.fromiter(chain.from_iterable(sequences), dtype=np.int64,
