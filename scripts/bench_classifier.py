@@ -208,7 +208,7 @@ def torch_child(path):
 
 def pretrained_vectors(train_texts, work_dir):
     """word2vec text vectors trained by ``textembed skipgram`` (cached in work_dir)."""
-    from textembed.classify.model import FILTERS
+    from textembed.classify.architectures import COMMON_RECIPE
     from textembed.text import text_to_word_sequence
     out = os.path.join(work_dir, "bench_corpus_mr.vec")
     if os.path.exists(out):
@@ -220,7 +220,7 @@ def pretrained_vectors(train_texts, work_dir):
             for line in src:
                 f.write(line)
         for text in train_texts:
-            f.write(" ".join(text_to_word_sequence(text, FILTERS)) + "\n")
+            f.write(" ".join(text_to_word_sequence(text, COMMON_RECIPE["token_filters"])) + "\n")
     os.replace(corpus + ".tmp", corpus)
     command = [sys.executable, "-m", "textembed.cli", "skipgram", corpus, "-o", out,
                "--threads", str(THREADS), "--tokenizer", "whitespace", "--seed", "1", "-q"]
@@ -234,7 +234,8 @@ def pretrained_vectors(train_texts, work_dir):
 # -- textembed ---------------------------------------------------------------------
 
 def run_textembed(name, params, data, seed, cv=None):
-    from textembed.classify.model import TextClassifier, cross_validate
+    from textembed.classify.cross_validation import cross_validate
+    from textembed.classify.model import TextClassifier
     train_texts, train_labels, test_texts, test_labels = data
     if cv:
         start = time.perf_counter()
@@ -298,7 +299,7 @@ def main():
         print(f"{MR} not found (../shared/data is absent): nothing to benchmark")
         return 0
     sys.path.insert(0, os.path.dirname(HERE))
-    from textembed.classify.model import DEFAULT_ARCH
+    from textembed.classify.architectures import DEFAULT_ARCH
 
     texts, labels = load_mr()
     train_idx, test_idx = fixed_split(len(texts))
@@ -339,9 +340,9 @@ def main():
         if (classifier is not None and arch in TORCH_ARCHS and not args.skip_torch
                 and "pretrained" not in params):
             # the training part textembed used (its validation hold-out removed)
-            from textembed.classify.model import _split_holdout
+            from textembed.classify.splits import split_holdout
             y_all = classifier._encode_labels(data[1], "train")
-            kept, _ = _split_holdout(y_all, 0.1, args.seed)
+            kept, _ = split_holdout(y_all, 0.1, args.seed)
             x_train = classifier._rows(classifier._sequences([data[0][i] for i in kept]))
             y_train = y_all[kept]
             x_test = classifier._rows(classifier._sequences(data[2]))

@@ -1,4 +1,4 @@
-"""The thread count of numpy's OpenBLAS, changed only inside a context manager.
+"""The thread count of numpy's OpenBLAS (and numba), changed only inside a context manager.
 
 Small products such as one recurrent step's ``(32, 128) @ (128, 512)`` run
 about three times faster on one BLAS thread than on two (the threads'
@@ -85,3 +85,20 @@ def blas_threads(n):
         yield
     finally:
         setter(previous)
+
+
+@contextlib.contextmanager
+def thread_limit(threads):
+    """Limit numba's and OpenBLAS' threads to ``threads`` inside the block (None: no change)."""
+    if not threads:
+        yield
+        return
+    import numba
+
+    previous = numba.get_num_threads()
+    numba.set_num_threads(max(1, min(int(threads), numba.config.NUMBA_NUM_THREADS)))
+    try:
+        with blas_threads(int(threads)):
+            yield
+    finally:
+        numba.set_num_threads(previous)

@@ -1,4 +1,5 @@
-"""Training callbacks: the Callback hooks, History and EarlyStopping (Keras semantics).
+"""Training callbacks: the Callback hooks, History and EarlyStopping (Keras semantics),
+and LinearDecay of the learning rate.
 
 ``Sequential.fit`` calls ``set_model``, ``on_train_begin(logs)``,
 ``on_epoch_begin(epoch, logs)``, ``on_batch_end(batch, logs)``,
@@ -121,3 +122,28 @@ class EarlyStopping(Callback):
             self.model.set_weights(self.best_weights)
         if self.stopped_epoch and self.verbose:
             print(f"Epoch {self.stopped_epoch + 1}: early stopping")
+
+
+class LinearDecay(Callback):
+    """The learning rate falls linearly from its initial value to 0 over ``total_batches``.
+
+    Set before every batch (floored at 1e-4 of the initial value); the
+    optimizer's initial rate is restored when training ends.
+    """
+
+    def __init__(self, total_batches):
+        super().__init__()
+        self.total = max(int(total_batches), 1)
+        self.step = 0
+        self.initial = None
+
+    def on_train_begin(self, logs=None):
+        self.initial = self.model.optimizer.learning_rate
+
+    def on_batch_begin(self, batch, logs=None):
+        fraction = max(1.0 - self.step / self.total, 1e-4)
+        self.model.optimizer.learning_rate = self.initial * fraction
+        self.step += 1
+
+    def on_train_end(self, logs=None):
+        self.model.optimizer.learning_rate = self.initial

@@ -244,7 +244,8 @@ def train_classifier(train, model_dir, valid, validation_split, test, format_, l
         _check_labels_known(test_data, data.classes, train_name)
         extra.update(test_texts=test_data.texts, test_labels=test_data.labels)
 
-    from .classify.model import TextClassifier, cross_validate
+    from .classify.cross_validation import cross_validate
+    from .classify.model import TextClassifier
 
     given = {"epochs": epochs, "batch_size": batch_size, "maxlen": maxlen,
              "num_words": num_words, "embed_dim": embed_dim, "pretrained": pretrained,

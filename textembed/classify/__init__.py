@@ -7,7 +7,10 @@ commands are thin shells over this package.
   formats, detected or named) returning :class:`LabelledTexts`.
 * :mod:`.metrics`: accuracy, per-class precision/recall/F1, confusion matrix.
 * :mod:`.model`: :class:`TextClassifier` (fit, predict, predict_proba,
-  save, load) and :func:`cross_validate`.
+  save, load), built from :mod:`.architectures` (name -> recipe and body) by
+  :mod:`.network`, with :mod:`.splits`, :mod:`.pretrained` and saved by
+  :mod:`.model_dir`.
+* :mod:`.cross_validation`: :func:`cross_validate`.
 """
 
 
@@ -18,7 +21,8 @@ def __getattr__(name):
     homes = {
         "LabelledTexts": ".data", "read_labelled": ".data", "read_lines": ".data",
         "classification_report": ".metrics", "format_report": ".metrics",
-        "TextClassifier": ".model", "cross_validate": ".model", "is_model_dir": ".model",
+        "TextClassifier": ".model", "cross_validate": ".cross_validation",
+        "is_model_dir": ".model_dir",
     }
     if name not in homes:
         raise AttributeError(f"module 'textembed.classify' has no attribute {name!r}")

@@ -154,6 +154,25 @@ def read_word2vec(path, binary=None, limit=None, encoding="utf-8", unicode_error
     return _drop_duplicates(words, vectors)
 
 
+def read_shape(path):
+    """(number of words, dimension) from the header of a word2vec text or binary file.
+
+    Reads the first line only; raises :class:`~textembed.io.InputError` when
+    the file is missing, empty or has no ``COUNT DIMENSION`` header.
+    """
+    path = os.fspath(path)
+    raw, handle = _open_vectors_file(path)
+    try:
+        n_words, dim, _ = _read_header(handle, path)
+    except _READ_ERRORS as error:
+        hint = " (is it really compressed?)" if path.endswith((".gz", ".bz2")) else ""
+        raise InputError(f"{path}: cannot read{hint}: {error}") from None
+    finally:
+        handle.close()
+        raw.close()
+    return n_words, dim
+
+
 def _open_vectors_file(path):
     """(raw file, reader): the reader decompresses .gz / .bz2; close both."""
     if not os.path.exists(path):

@@ -1,0 +1,47 @@
+"""Labelled data for the classifier tests: each text holds one keyword of its
+class among filler words, so a working classifier must reach ~100%. Test
+modules import the ``data`` and ``fitted`` fixtures from here."""
+import numpy as np
+import pytest
+
+CLASSES = ("red", "green", "blue")
+KEYWORDS = {c: [f"{c}{i}" for i in range(4)] for c in CLASSES}
+FILLER = [f"w{i}" for i in range(40)]
+
+
+def make_data(n, seed, classes=CLASSES, keywords=None):
+    """Texts whose label is the family of the one keyword they contain (filler words
+    around); ``keywords``: class -> its keywords (default :data:`KEYWORDS`)."""
+    keywords = KEYWORDS if keywords is None else keywords
+    rng = np.random.default_rng(seed)
+    texts, labels = [], []
+    for _ in range(n):
+        label = classes[rng.integers(len(classes))]
+        words = list(rng.choice(FILLER, size=rng.integers(3, 9)))
+        words.insert(int(rng.integers(len(words) + 1)), rng.choice(keywords[label]))
+        texts.append(" ".join(words))
+        labels.append(label)
+    return texts, labels
+
+
+# Small networks that learn the keyword labelling in a few seconds.
+TINY = {
+    "bag": dict(embed_dim=16, epochs=20, bigram_buckets=0, learning_rate=0.02),
+    "cnn": dict(embed_dim=16, epochs=10, filters=8, widths=(2, 3), learning_rate=1.0),
+    "gru": dict(embed_dim=16, epochs=12, units=16, learning_rate=0.01),
+}
+
+
+@pytest.fixture(scope="module")
+def data():
+    """(train, test): 300 and 150 keyword-labelled examples."""
+    return make_data(300, 1), make_data(150, 2)
+
+
+@pytest.fixture(scope="module")
+def fitted(data):
+    """A small bag ensemble with bigrams, fitted on ``data`` (test set scored)."""
+    from textembed.classify.model import TextClassifier
+    (texts, labels), (test_texts, test_labels) = data
+    model = TextClassifier("bag", verbose=0, **{**TINY["bag"], "bigram_buckets": 256})
+    return model.fit(texts, labels, test_texts=test_texts, test_labels=test_labels)
