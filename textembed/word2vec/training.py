@@ -16,6 +16,7 @@ import numpy as np
 
 from .._defaults import SKIPGRAM_DEFAULTS
 from .._memory import release_free_memory
+from ..progress import progress_lines
 from .corpus import LINE_END, encode_lines, encode_sentences, read_blocks
 from .vocab import Vocabulary
 
@@ -123,7 +124,7 @@ def train(corpus, dim=DEFAULTS["dim"], window=DEFAULTS["window"],
         replaced = 0
         if isinstance(corpus, (str, os.PathLike)):
             source = TextSource(os.fspath(corpus), encoding)
-            lines = _with_byte_progress(source, progress)
+            lines = progress_lines(source, "reading", show=progress)
             encoded = encode_lines(lines, ids_path, tokenizer=tokenizer, lower=lower)
             replaced = source.replaced
         else:
@@ -148,20 +149,6 @@ def train(corpus, dim=DEFAULTS["dim"], window=DEFAULTS["window"],
         words_per_second=encoded.n_tokens * epochs / wall if wall > 0 else float("inf"),
         loss=loss, threads=threads, seed=seed, replaced_bytes=replaced)
     return vectors
-
-
-def _with_byte_progress(source, enabled):
-    if not enabled:
-        yield from source
-        return
-    from tqdm import tqdm
-
-    with tqdm(total=source.size, unit="B", unit_scale=True, desc="reading",
-              leave=False, dynamic_ncols=True) as bar:
-        for n, line in enumerate(source, 1):
-            if n % 8192 == 0:
-                bar.update(source.position() - bar.n)
-            yield line
 
 
 def _train_epochs(ids_path, vocab, dim, window, negative, sample, epochs, alpha, min_alpha,
@@ -190,23 +177,22 @@ def _train_epochs(ids_path, vocab, dim, window, negative, sample, epochs, alpha,
     recent = []
     pool = ThreadPoolExecutor(max_workers=threads)
     try:
-        if True:
-            pending = set()
-            done = 0
-            for epoch in range(epochs):
-                for index, (job, words) in enumerate(_jobs(ids_path, vocab.remap)):
-                    pending.add(pool.submit(run, job, done, words, epoch, index))
-                    done += words
-                    while len(pending) >= 2 * threads:
-                        finished, pending = wait(pending, return_when=FIRST_COMPLETED)
-                        for future in finished:
-                            loss_sum, loss_pairs = _account(future, bar, rate, done,
-                                                            recent, loss_sum, loss_pairs)
-            while pending:
-                finished, pending = wait(pending, return_when=FIRST_COMPLETED)
-                for future in finished:
-                    loss_sum, loss_pairs = _account(future, bar, rate, done, recent,
-                                                    loss_sum, loss_pairs)
+        pending = set()
+        done = 0
+        for epoch in range(epochs):
+            for index, (job, words) in enumerate(_jobs(ids_path, vocab.remap)):
+                pending.add(pool.submit(run, job, done, words, epoch, index))
+                done += words
+                while len(pending) >= 2 * threads:
+                    finished, pending = wait(pending, return_when=FIRST_COMPLETED)
+                    for future in finished:
+                        loss_sum, loss_pairs = _account(future, bar, rate, done,
+                                                        recent, loss_sum, loss_pairs)
+        while pending:
+            finished, pending = wait(pending, return_when=FIRST_COMPLETED)
+            for future in finished:
+                loss_sum, loss_pairs = _account(future, bar, rate, done, recent,
+                                                loss_sum, loss_pairs)
     except BaseException:
         # Ctrl-C or an error: drop the queued jobs, let the running ones end.
         pool.shutdown(wait=True, cancel_futures=True)
