@@ -20,7 +20,7 @@ from pathlib import Path
 import pytest
 
 import textembed
-from textembed import cli
+from textembed.cli import text as cli_text
 
 from clitest import write, lines_of, assert_one_error
 
@@ -620,7 +620,7 @@ def test_ctrl_c_while_writing_tokenize(invoke, medium, tmp_path, monkeypatch):
     path, _ = medium
     target = write(tmp_path / "out.ids", OLD)
     saved = write(tmp_path / "out.ids.tokenizer.json", OLD)
-    real_batches = cli._batches
+    real_batches = cli_text.batches
     written = []
 
     def interrupted(iterator, size):
@@ -630,7 +630,7 @@ def test_ctrl_c_while_writing_tokenize(invoke, medium, tmp_path, monkeypatch):
             if len(written) == 2:
                 raise KeyboardInterrupt
 
-    monkeypatch.setattr(cli, "_batches", interrupted)
+    monkeypatch.setattr(cli_text, "batches", interrupted)
     code, out, err = invoke("tokenize", path, "-o", target)
     assert code == 130
     assert err.splitlines() == ["textembed: interrupted"]
@@ -666,7 +666,7 @@ def test_ctrl_c_while_reading_stdin(invoke, tmp_path, monkeypatch):
         target.write(b"some text\n")
         raise KeyboardInterrupt
 
-    monkeypatch.setattr(cli.shutil, "copyfileobj", interrupted_copy)
+    monkeypatch.setattr(cli_text.shutil, "copyfileobj", interrupted_copy)
     code, out, err = invoke("tokenize", "-", "-o", tmp_path / "x.ids", stdin=b"a b c\n")
     assert code == 130
     assert err.splitlines() == ["textembed: interrupted"]

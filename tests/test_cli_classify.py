@@ -340,7 +340,7 @@ def test_predict_keeps_one_line_per_input_line(invoke, trained, tmp_path):
 
 
 def test_predict_streams_in_chunks(invoke, trained, tmp_path, monkeypatch):
-    import textembed.cli_classify as cli_classify
+    import textembed.cli.classify as cli_classify
 
     monkeypatch.setattr(cli_classify, "_PREDICT_CHUNK", 7)
     path = write(tmp_path / "in.txt", "\n".join(SAMPLE_TEXTS[:30]) + "\n")

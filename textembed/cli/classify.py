@@ -1,11 +1,5 @@
-"""The classifier commands of the ``textembed`` tool: ``train-classifier``,
-``predict`` and ``test-classifier``.
-
-They register themselves on the click group of :mod:`textembed.cli` (which
-imports this module) and share its conventions: one-line errors, progress and
-summaries on standard error, atomic output, heavy imports inside the commands.
-The work is done by :mod:`textembed.classify`.
-"""
+"""The classifier commands: ``train-classifier``, ``predict`` and
+``test-classifier``. The work is done by :mod:`textembed.classify`."""
 import contextlib
 import json
 import os
@@ -14,47 +8,40 @@ import time
 
 import click
 
-from .cli import (_STDIN_NAME, _batches, _check_encoding_option, _info, _output_stream,
-                  _progress_lines, _stderr_is_terminal, _warn, cli)
-from .io import InputError
+from ..classify.architectures import ARCH_NAMES
+from ..classify.data import FORMATS
+from ..io import InputError, atomic_output, check_input_file, check_output_path
+from ..progress import stderr_is_terminal
+from ._common import (STDIN_NAME, batches, encoding_option, info, options, output_option,
+                      output_stream, progress_lines, quiet_option, seed_option, threads_option,
+                      warn, warn_replaced)
 
-FORMAT_CHOICES = ["auto", "tsv", "csv", "label-first", "fasttext"]
-ARCH_CHOICES = ["cnn", "lstm", "gru", "bilstm", "bag"]
 DEFAULT_VALIDATION_SPLIT = 0.1  # shown in --help; the model's own default too
 _PREDICT_CHUNK = 4096  # lines read, classified and written at a time
 
-
-def _data_options(command):
-    """Options of the commands that read labelled files."""
-    options = [
-        click.option("--format", "format_", type=click.Choice(FORMAT_CHOICES), default="auto",
-                     show_default=True,
-                     help="tsv: label<TAB>text; csv: a header names the columns; label-first: "
-                          "the first word is the label; fasttext: __label__X text; auto: "
-                          "decided from the first lines (and said)."),
-        click.option("--label-column", default=None, metavar="NAME",
-                     help="csv: the column of the labels (default: one called label, class, "
-                          "category, target, y, ...)."),
-        click.option("--text-column", default=None, metavar="NAME",
-                     help="csv: the column of the texts (default: one called text, sentence, "
-                          "review, content, ...)."),
-        click.option("--encoding", default="utf-8", show_default=True,
-                     callback=_check_encoding_option,
-                     help="Text encoding of the files; undecodable bytes are replaced and "
-                          "counted."),
-    ]
-    for option in reversed(options):
-        command = option(command)
-    return command
+_data_options = options(
+    click.option("--format", "format_", type=click.Choice(["auto", *FORMATS]), default="auto",
+                 show_default=True,
+                 help="tsv: label<TAB>text; csv: a header names the columns; label-first: "
+                      "the first word is the label; fasttext: __label__X text; auto: "
+                      "decided from the first lines (and said)."),
+    click.option("--label-column", default=None, metavar="NAME",
+                 help="csv: the column of the labels (default: one called label, class, "
+                      "category, target, y, ...)."),
+    click.option("--text-column", default=None, metavar="NAME",
+                 help="csv: the column of the texts (default: one called text, sentence, "
+                      "review, content, ...)."),
+    encoding_option("the files"),
+)
 
 
 def _read(path, format_, encoding, label_column, text_column, quiet, what, min_classes=2):
     """Read a labelled file, say what was read and warn about what was not."""
-    from .classify.data import read_labelled
+    from ..classify.data import read_labelled
 
     data = read_labelled(path, format=format_, encoding=encoding, label_column=label_column,
                          text_column=text_column, min_classes=min_classes,
-                         lines=lambda source: _progress_lines(source, f"reading {what}", quiet))
+                         lines=lambda source: progress_lines(source, f"reading {what}", quiet))
     counts = {c: 0 for c in data.classes}
     for label in data.labels:
         counts[label] += 1
@@ -62,21 +49,19 @@ def _read(path, format_, encoding, label_column, text_column, quiet, what, min_c
     if len(counts) > 6:
         shown += f", ... ({len(counts) - 6} more)"
     how = f"{data.format} (detected)" if data.detected else data.format
-    _info(f"{what} {data.path}: {len(data):,} examples, {len(counts):,} classes ({shown}); "
+    info(f"{what} {data.path}: {len(data):,} examples, {len(counts):,} classes ({shown}); "
           f"read as {how}", quiet)
-    if data.replaced:
-        _warn(f"{data.path}: {data.replaced:,} bytes were not valid {encoding} and were "
-              "replaced by U+FFFD (is the file in another encoding? try --encoding latin-1)")
+    warn_replaced(data.path, data.replaced, encoding)
     if data.skipped:
         lines = ", ".join(map(str, data.skipped_lines))
-        _warn(f"{data.path}: skipped {data.skipped:,} lines without a label or without a text "
+        warn(f"{data.path}: skipped {data.skipped:,} lines without a label or without a text "
               f"(line{'s' if len(data.skipped_lines) > 1 else ''} {lines}"
               f"{', ...' if data.skipped > len(data.skipped_lines) else ''})")
     if min_classes > 1 and len(counts) > max(len(data) / 2, 2):
-        _warn(f"{data.path}: {len(counts):,} classes for {len(data):,} examples, most labels "
+        warn(f"{data.path}: {len(counts):,} classes for {len(data):,} examples, most labels "
               f"occur once; is the file {data.format}? (choose with --format)")
     if data.multi_label:
-        _warn(f"{data.path}: {data.multi_label:,} lines have several labels; the first one "
+        warn(f"{data.path}: {data.multi_label:,} lines have several labels; the first one "
               "is used (one label per example)")
     return data
 
@@ -109,7 +94,7 @@ def _check_model_target(model_dir, train, force, inputs=()):
     Even with --force, a directory that holds the current directory or one of
     the ``inputs`` files (``-o .`` by mistake) is never replaced.
     """
-    from .classify.model import is_model_dir
+    from ..classify.model import is_model_dir
 
     parent = os.path.dirname(os.path.abspath(model_dir))
     if not os.path.isdir(parent):
@@ -138,18 +123,18 @@ def _verbosity(quiet):
     """The model's verbose level: 0 quiet, 1 progress bars on a terminal, 2 one line per epoch."""
     if quiet:
         return 0
-    return 1 if _stderr_is_terminal() else 2
+    return 1 if stderr_is_terminal() else 2
 
 
 def _accuracy(value):
     return "n/a" if value is None else f"{value:.4f}"
 
 
-@cli.command("train-classifier")
+@click.command("train-classifier")
 @click.argument("train", metavar="TRAIN")
-@click.option("-o", "--output", "model_dir", default=None, metavar="MODEL_DIR",
-              help="Where to save the model (default: TRAIN without its extension, plus "
-                   ".model). With --cv: a JSON file for the fold accuracies (optional).")
+@output_option("Where to save the model (default: TRAIN without its extension, plus "
+               ".model). With --cv: a JSON file for the fold accuracies (optional).",
+               name="model_dir", metavar="MODEL_DIR")
 @click.option("--valid", default=None, metavar="FILE",
               help="Validation examples (default: --validation-split of TRAIN).")
 @click.option("--validation-split", type=click.FloatRange(0, 1, max_open=True), default=None,
@@ -158,7 +143,7 @@ def _accuracy(value):
 @click.option("--test", default=None, metavar="FILE",
               help="Test examples, scored once at the end (in metrics.json).")
 @_data_options
-@click.option("--arch", type=click.Choice(ARCH_CHOICES), default=None,
+@click.option("--arch", type=click.Choice(ARCH_NAMES), default=None,
               help="Network: cnn (Kim 2014), lstm, gru, bilstm, or bag (averaged embeddings "
                    "and word bigrams, fastText-style)  [default: the recommended one, "
                    "textembed.classify.model.DEFAULT_ARCH]")
@@ -180,15 +165,13 @@ def _accuracy(value):
 @click.option("--early-stopping", type=click.IntRange(min=0), default=None, metavar="PATIENCE",
               help="Stop after PATIENCE epochs without better validation accuracy and keep "
                    "the best weights; 0: off (default: the architecture's).")
-@click.option("--seed", type=click.IntRange(min=0), default=None,
-              help="Random seed (weights, shuffling, validation split, folds).")
-@click.option("--threads", type=click.IntRange(min=1), default=None,
-              help="Threads for training (default: all cores).")
+@seed_option("Random seed (weights, shuffling, validation split, folds).")
+@threads_option("Threads for training (default: all cores).")
 @click.option("--cv", type=click.IntRange(min=2), default=None, metavar="K",
               help="K-fold cross-validation on TRAIN instead of training one model: prints "
                    "the accuracy of each fold, their mean and standard deviation.")
 @click.option("--force", is_flag=True, help="Replace MODEL_DIR if it exists.")
-@click.option("--quiet", "-q", is_flag=True, help="No progress or summary.")
+@quiet_option("No progress or summary.")
 def train_classifier(train, model_dir, valid, validation_split, test, format_, label_column,
                      text_column, encoding, arch, epochs, batch_size, maxlen, num_words,
                      embed_dim, pretrained, freeze_embeddings, early_stopping, seed, threads,
@@ -201,8 +184,6 @@ def train_classifier(train, model_dir, valid, validation_split, test, format_, l
     preprocessing settings and metrics.json; use it with `textembed predict`
     and `textembed test-classifier`.
     """
-    from .io import check_input_file
-
     started = time.perf_counter()
     if valid is not None and validation_split is not None:
         raise click.UsageError("give --valid or --validation-split, not both")
@@ -218,18 +199,17 @@ def train_classifier(train, model_dir, valid, validation_split, test, format_, l
         check_input_file(pretrained, f"--pretrained {pretrained}")
     if cv is not None:
         if model_dir is not None:
-            from .io import check_output_path
             check_output_path(model_dir)
     else:
         if model_dir is None:
             model_dir = _default_model_dir(train)
-            _info(f"model directory: {model_dir} (beside TRAIN; -o to choose another)", quiet)
+            info(f"model directory: {model_dir} (beside TRAIN; -o to choose another)", quiet)
         _check_model_target(model_dir, train, force, (train, valid, test, pretrained))
     if train == "-" and "-" in (valid, test):
         raise click.UsageError("only one of TRAIN, --valid and --test can be standard input")
 
     data = _read(train, format_, encoding, label_column, text_column, quiet, "train")
-    train_name = _STDIN_NAME if train == "-" else train
+    train_name = STDIN_NAME if train == "-" else train
     extra = {}
     if valid is not None:
         valid_data = _read(valid, format_, encoding, label_column, text_column, quiet,
@@ -244,8 +224,8 @@ def train_classifier(train, model_dir, valid, validation_split, test, format_, l
         _check_labels_known(test_data, data.classes, train_name)
         extra.update(test_texts=test_data.texts, test_labels=test_data.labels)
 
-    from .classify.cross_validation import cross_validate
-    from .classify.model import TextClassifier
+    from ..classify.cross_validation import cross_validate
+    from ..classify.model import TextClassifier
 
     given = {"epochs": epochs, "batch_size": batch_size, "maxlen": maxlen,
              "num_words": num_words, "embed_dim": embed_dim, "pretrained": pretrained,
@@ -287,7 +267,7 @@ def train_classifier(train, model_dir, valid, validation_split, test, format_, l
     else:
         split = (f"{m.get('train_samples', len(data)):,} training and "
                  f"{m.get('valid_samples', 0):,} validation examples")
-    _info(f"train-classifier: {m.get('arch', arch)}, {split}, "
+    info(f"train-classifier: {m.get('arch', arch)}, {split}, "
           f"{len(classifier.classes_):,} classes, {m.get('epochs', 0)} epochs in "
           f"{m.get('train_seconds', 0):.1f} s ({m.get('seconds_per_epoch', 0):.2f} s/epoch"
           f"{restored}); accuracy {accuracies}; {time.perf_counter() - started:.1f} s in all; "
@@ -296,8 +276,6 @@ def train_classifier(train, model_dir, valid, validation_split, test, format_, l
 
 def _report_cv(result, data, arch, output, train_name, seconds):
     """Print the fold accuracies (standard output); with -o also write them as JSON."""
-    from .io import atomic_output
-
     folds = result["folds"]
     for i, accuracy in enumerate(folds, 1):
         click.echo(f"fold {i}/{result['k']}\taccuracy {accuracy:.4f}")
@@ -313,24 +291,21 @@ def _report_cv(result, data, arch, output, train_name, seconds):
 
 
 def _load_classifier(model_dir, threads=None):
-    from .classify.model import TextClassifier
+    from ..classify.model import TextClassifier
 
     return TextClassifier.load(model_dir, **({} if threads is None else {"threads": threads}))
 
 
-@cli.command()
+@click.command()
 @click.argument("model_dir", metavar="MODEL_DIR")
 @click.argument("input_path", metavar="[FILE|-]", default="-")
-@click.option("-o", "--output", default=None,
-              help="Where to write the predictions (default: standard output).")
+@output_option("Where to write the predictions (default: standard output).")
 @click.option("--proba", is_flag=True,
               help="After the label, the probability of each class: "
                    "`label<TAB>class:p<TAB>class:p...`, classes in the model's order.")
-@click.option("--encoding", default="utf-8", show_default=True, callback=_check_encoding_option,
-              help="Text encoding of FILE; undecodable bytes are replaced and counted.")
-@click.option("--threads", type=click.IntRange(min=1), default=None,
-              help="Threads (default: all cores).")
-@click.option("--quiet", "-q", is_flag=True, help="No progress bar or summary.")
+@encoding_option("FILE")
+@threads_option()
+@quiet_option()
 def predict(model_dir, input_path, output, proba, encoding, threads, quiet):
     """Classify each line of FILE (default: standard input) with the model in MODEL_DIR.
 
@@ -338,9 +313,8 @@ def predict(model_dir, input_path, output, proba, encoding, threads, quiet):
     output lines up with the input. FILE is plain, .gz or .bz2, or - for
     standard input; it is read, classified and written in chunks.
     """
-    from .classify.data import read_lines
-    from .classify.model import is_model_dir
-    from .io import check_input_file, check_output_path
+    from ..classify.data import read_lines
+    from ..classify.model import is_model_dir
 
     started = time.perf_counter()
     if not is_model_dir(model_dir):
@@ -354,8 +328,8 @@ def predict(model_dir, input_path, output, proba, encoding, threads, quiet):
     classes = classifier.classes_
     source = read_lines(input_path, encoding)
     n_lines = 0
-    with _output_stream(output) as out:
-        for chunk in _batches(_progress_lines(source, "predicting", quiet), _PREDICT_CHUNK):
+    with output_stream(output) as out:
+        for chunk in batches(progress_lines(source, "predicting", quiet), _PREDICT_CHUNK):
             if proba:
                 probabilities = classifier.predict_proba(chunk)
                 rows = []
@@ -367,23 +341,20 @@ def predict(model_dir, input_path, output, proba, encoding, threads, quiet):
                 rows = classifier.predict(chunk)
             out.write("\n".join(rows) + "\n")
             n_lines += len(chunk)
-    if source.replaced:
-        _warn(f"{source.name}: {source.replaced:,} bytes were not valid {encoding} and were "
-              "replaced by U+FFFD (is the file in another encoding? try --encoding latin-1)")
+    warn_replaced(source.name, source.replaced, encoding)
     seconds = time.perf_counter() - started
-    _info(f"predict: {n_lines:,} lines classified in {seconds:.1f} s"
+    info(f"predict: {n_lines:,} lines classified in {seconds:.1f} s"
           + ("" if to_stdout else f"; written to {output}"), quiet)
 
 
-@cli.command("test-classifier")
+@click.command("test-classifier")
 @click.argument("model_dir", metavar="MODEL_DIR")
 @click.argument("test_path", metavar="FILE")
 @_data_options
 @click.option("--json", "as_json", is_flag=True,
               help="Print the report as JSON instead of a table.")
-@click.option("--threads", type=click.IntRange(min=1), default=None,
-              help="Threads (default: all cores).")
-@click.option("--quiet", "-q", is_flag=True, help="Only the report, no summary of the input.")
+@threads_option()
+@quiet_option("Only the report, no summary of the input.")
 def test_classifier(model_dir, test_path, format_, label_column, text_column, encoding,
                     as_json, threads, quiet):
     """Score the model in MODEL_DIR on FILE, a file of labelled lines (as for training).
@@ -392,7 +363,7 @@ def test_classifier(model_dir, test_path, format_, label_column, text_column, en
     matrix (rows: true class). Examples whose label the model never saw in
     training are reported in one line and count as errors.
     """
-    from .classify.metrics import classification_report, format_report
+    from ..classify.metrics import classification_report, format_report
 
     classifier = _load_classifier(model_dir, threads)
     data = _read(test_path, format_, encoding, label_column, text_column, quiet, "test",
@@ -405,7 +376,7 @@ def test_classifier(model_dir, test_path, format_, label_column, text_column, en
             if label in counts:
                 counts[label] += 1
         shown = ", ".join(f"{u!r} ({counts[u]:,})" for u in unseen[:5])
-        _warn(f"{data.path}: {sum(counts.values()):,} examples have labels never seen in "
+        warn(f"{data.path}: {sum(counts.values()):,} examples have labels never seen in "
               f"training: {shown}{' ...' if len(unseen) > 5 else ''}; they count as errors")
     predicted = classifier.predict(data.texts)
     report = classification_report(data.labels, predicted, classes=classes + unseen)

@@ -1,0 +1,5 @@
+"""``python -m textembed``: the command-line tool."""
+from textembed.cli import main
+
+if __name__ == "__main__":
+    main()
