@@ -1,6 +1,6 @@
 """The classifier commands: `textembed train-classifier`, `predict`, `test-classifier`.
 
-As in test_cli.py, commands run in-process through ``textembed.cli.main(argv)``
+As in test_cli_text.py, commands run in-process through ``textembed.cli.main(argv)``
 (so the one-line error handling of ``main`` is what is tested), with a few
 subprocess runs for standard input and a closed pipe. Training uses the
 labelled sample data/sample_labelled.tsv (written by
@@ -18,8 +18,6 @@ from collections import Counter
 from pathlib import Path
 
 import pytest
-
-from textembed import cli
 
 from clitest import run_main, write, lines_of, folder, assert_one_error
 from textembed.classify import TextClassifier
@@ -575,18 +573,3 @@ def test_many_classes_warn_that_the_format_may_be_wrong(invoke, tmp_path):
     assert code == 0, err
     warnings = [line for line in err.splitlines() if "warning" in line]
     assert len(warnings) == 1 and "most labels occur once; is the file label-first?" in warnings[0]
-
-
-def test_help_imports_no_numpy():
-    """--help of the new commands stays instant: numpy, numba and the model load lazily."""
-    code = ("import sys\nfrom textembed import cli\n"
-            "for command in ('train-classifier', 'predict', 'test-classifier'):\n"
-            "    try:\n        cli.main([command, '--help'])\n"
-            "    except SystemExit as exit_:\n        assert exit_.code == 0\n"
-            "print(sorted(m for m in ('numpy', 'numba', 'textembed.classify.model') "
-            "if m in sys.modules))\n")
-    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                          timeout=60)
-    assert done.returncode == 0, done.stderr
-    assert done.stdout.splitlines()[-1] == "[]"
-    assert "Usage: textembed train-classifier" in done.stdout

@@ -1,43 +1,39 @@
-"""The command-line tool: `textembed skipgram`, and `similar` / `evaluate` on its output.
+"""The word-vector commands: `textembed skipgram`, and `similar` / `evaluate`
+on its output and on vectors with planted answers.
 
-Training runs in-process (``textembed.cli.main(argv)``, as in test_cli.py), on
+Training runs in-process (``textembed.cli.main(argv)``, as in test_cli_text.py), on
 a small corpus written by scripts/make_sample_data.py's ``sentence()``, with
 ``--dim 8 --epochs 1 --min-count 1``: the numba kernels compile once per
 process (cached on disk), and every later run takes a fraction of a second.
 With ``--threads 1 --seed 3`` the vectors are reproducible bit for bit, so
 runs that read the same text in different ways (gzip, bz2, standard input)
-must write byte-identical files.
+must write byte-identical files. Longer than 500 lines: three commands that
+share one trained fixture.
 """
 import bz2
 import gzip
-import importlib.util
 import random
 import re
 import subprocess
 import sys
 import tempfile
-from collections import Counter
-from pathlib import Path
 
 import numpy as np
 import pytest
 
 import textembed.io
-from textembed import cli
 
-from clitest import run_main, write, lines_of, folder, assert_one_error
+from clitest import run_main, write, lines_of, folder, assert_one_error, keras_counts
 from textembed.kernels import skipgram_kernels
 from textembed.word2vec import load_word2vec_format, training
+from word2vectest import ANALOGIES, load_sample_generator, planted_vectors
 
-ROOT = Path(__file__).resolve().parents[1]
 # Every run must close what it opens (a compressed corpus too, a refused file too).
 pytestmark = pytest.mark.filterwarnings("error::ResourceWarning",
                                         "error::pytest.PytestUnraisableExceptionWarning")
 
 TRAIN = ["--dim", "8", "--epochs", "1", "--min-count", "1"]
 EXACT = ["--threads", "1", "--seed", "3"]
-# Keras' default filters (ASCII punctuation except the apostrophe, tab, newline).
-KERAS_FILTERS = '!"#$%&()*+,-./:;<=>?@[\\]^_`{|}~\t\n'
 SAMPLE_PUNCTUATION = {".", ",", "!", ";"}  # what the sample templates use
 OLD = "old vectors, must survive\n"
 SUMMARY = re.compile(r"skipgram: (?P<tokens>[\d,]+) tokens x 1 epochs in [\d.]+ s "
@@ -47,34 +43,14 @@ SUMMARY = re.compile(r"skipgram: (?P<tokens>[\d,]+) tokens x 1 epochs in [\d.]+ 
 
 # -- helpers -----------------------------------------------------------------
 
-def _load_sample_generator():
-    spec = importlib.util.spec_from_file_location("make_sample_data",
-                                                  ROOT / "scripts" / "make_sample_data.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
 def _sample_lines(n=1500, seed=0):
-    sentence = _load_sample_generator().sentence
+    sentence = load_sample_generator().sentence
     rng = random.Random(seed)
     return [sentence(rng) for _ in range(n)]
 
 
 SAMPLE_LINES = _sample_lines()
 SAMPLE_BYTES = ("\n".join(SAMPLE_LINES) + "\n").encode("utf-8")
-
-
-def keras_counts(lines):
-    """Word counts the Keras way, in plain Python: most frequent first, ties in
-    order of first appearance (the order of the vocabulary in the vectors file)."""
-    table = str.maketrans({c: " " for c in KERAS_FILTERS})
-    counts = Counter()
-    for line in lines:
-        counts.update(w for w in line.lower().translate(table).split(" ") if w)
-    return sorted(counts.items(), key=lambda item: item[1], reverse=True)
-
-
 SAMPLE_VOCAB = [word for word, _ in keras_counts(SAMPLE_LINES)]
 SAMPLE_TOKENS = sum(count for _, count in keras_counts(SAMPLE_LINES))
 
@@ -496,3 +472,68 @@ def test_evaluate_missing_file(invoke, trained, tmp_path):
     code, out, err = invoke("evaluate", trained["text"], "--analogies", tmp_path / "nope.txt")
     assert_one_error(code, err, 1, "nope.txt: no such file")
     assert out == ""
+
+
+# -- similar and evaluate on vectors with planted answers -----------------------
+
+@pytest.fixture
+def eval_files(tmp_path):
+    vectors = tmp_path / "vectors.txt"
+    planted_vectors().save_word2vec_format(vectors)
+    questions = tmp_path / "questions.txt"
+    questions.write_text(ANALOGIES)
+    pairs = tmp_path / "pairs.tsv"
+    pairs.write_text("man\tking\t8\nwoman\tqueen\t9\napple\tking\t1\nfoo\tbar\t3\n")
+    return vectors, questions, pairs
+
+
+def test_cli_evaluate(invoke, eval_files):
+    vectors, questions, pairs = eval_files
+    code, out, err = invoke("evaluate", vectors, "--analogies", questions,
+                            "--pairs", pairs, "--pairs", pairs, "--restrict-vocab", 7)
+    assert code == 0 and err == ""
+    lines = out.splitlines()
+    assert lines[0] == (f"{questions}: analogy accuracy 0.6667 (4/6 questions), "
+                        "2 skipped (a word not among the 7 most frequent)")
+    # cos(man, king) = cos(woman, queen) = 0.36, cos(apple, king) = 0: ties
+    assert lines[1] == (f"{pairs}: Spearman 0.8660 (Pearson 0.9934), 3 pairs used, "
+                        "1 skipped (a word not in the vocabulary)")
+    assert lines[2] == lines[1] and len(lines) == 3
+
+
+def test_cli_evaluate_sections(invoke, eval_files):
+    vectors, questions, _ = eval_files
+    code, out, _ = invoke("evaluate", vectors, "--analogies", questions, "--sections")
+    assert code == 0
+    assert out.splitlines()[1:] == ["  royal: 0.8000 (4/5), 0 skipped",
+                                    "  other: 0.0000 (0/2), 1 skipped"]
+
+
+def test_cli_similar(invoke, eval_files):
+    vectors, _, _ = eval_files
+    code, out, err = invoke("similar", vectors, "queen", "-n", 3)
+    assert code == 0 and err == ""
+    assert out == "Queen\t1.0000\nwoman\t0.3600\nking\t0.2800\n"
+    code, out, _ = invoke("similar", vectors, "king", "woman", "--minus", "man", "-n", 1)
+    assert code == 0 and out == "queen\t1.0000\n"
+
+
+@pytest.mark.parametrize("args, code, fragment", [
+    (["similar", "{vectors}", "kingg"], 1,
+     "textembed: error: 'kingg' is not in the vocabulary: not among the 8 words of {vectors}\n"),
+    (["similar", "{vectors}", "QUEEN"], 1, "(did you mean 'queen'?)\n"),
+    (["similar", "{vectors}"], 2, "Missing argument"),
+    (["similar", "{vectors}", "king", "-n", "0"], 2, "textembed: error: "),
+    (["evaluate", "{vectors}"], 2, "give --analogies FILE and/or --pairs FILE"),
+    (["evaluate", "{missing}", "--pairs", "{pairs}"], 1, "no such file"),
+    (["evaluate", "{vectors}", "--analogies", "{pairs}"], 1,
+     "line 1: expected a question of 4 words"),
+    (["evaluate", "{pairs}", "--pairs", "{pairs}"], 1, "line 1: expected the word2vec header"),
+])
+def test_cli_errors(invoke, eval_files, tmp_path, args, code, fragment):
+    vectors, _, pairs = eval_files
+    names = {"vectors": vectors, "pairs": pairs, "missing": tmp_path / "missing.txt"}
+    status, out, err = invoke(*[arg.format(**names) for arg in args])
+    assert status == code and out == ""
+    assert err.count("\n") == 1 and err.startswith("textembed: error: ")
+    assert fragment.format(**names) in err
