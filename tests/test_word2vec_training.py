@@ -88,3 +88,14 @@ def test_too_few_words_is_a_clear_error():
     with pytest.raises(ValueError, match="min_count=5"):
         train([["a", "b", "c"]] * 3)
 
+
+def test_progress_shows_reading_then_training(tmp_path, capsys):
+    from textembed.word2vec import train
+
+    path = tmp_path / "c.txt"
+    path.write_text("alpha beta gamma delta\n" * 20)
+    train(path, dim=8, epochs=1, min_count=1, seed=0, threads=1, progress=True)
+    err = capsys.readouterr().err
+    assert "reading" in err and "training" in err
+    train(path, dim=8, epochs=1, min_count=1, seed=0, threads=1)
+    assert capsys.readouterr().err == ""
