@@ -6,7 +6,8 @@ subprocess runs for standard input and a closed pipe. Training uses the
 labelled sample data/sample_labelled.tsv (written by
 scripts/make_sample_data.py: the label is the family of the topic words) with
 a tiny network (--embed-dim 8, 3 or 10 epochs), a fraction of a second per run once
-numba's cache is warm.
+numba's cache is warm. Longer than 500 lines: the three commands share one
+trained model and the labelled-file formats.
 """
 import bz2
 import gzip
