@@ -94,7 +94,7 @@ def _check_model_target(model_dir, train, force, inputs=()):
     Even with --force, a directory that holds the current directory or one of
     the ``inputs`` files (``-o .`` by mistake) is never replaced.
     """
-    from ..classify.model import is_model_dir
+    from ..classify.model_dir import is_model_dir
 
     parent = os.path.dirname(os.path.abspath(model_dir))
     if not os.path.isdir(parent):
@@ -314,7 +314,7 @@ def predict(model_dir, input_path, output, proba, encoding, threads, quiet):
     standard input; it is read, classified and written in chunks.
     """
     from ..classify.data import read_lines
-    from ..classify.model import is_model_dir
+    from ..classify.model_dir import is_model_dir
 
     started = time.perf_counter()
     if not is_model_dir(model_dir):
