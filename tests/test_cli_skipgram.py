@@ -26,7 +26,7 @@ import textembed.io
 from textembed import cli
 
 from clitest import run_main, write, lines_of, folder, assert_one_error
-from textembed.kernels import skipgram_kernels
+from textembed.kernels import word2vec_kernels as skipgram_kernels
 from textembed.word2vec import load_word2vec_format, training
 
 ROOT = Path(__file__).resolve().parents[1]

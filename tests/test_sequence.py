@@ -426,7 +426,7 @@ def test_skipgrams_errors(args, kwargs, exc, match):
 
 
 def test_rng_kernels():
-    kernels = pytest.importorskip("textembed.kernels.sequence_kernels")
+    kernels = pytest.importorskip("textembed.kernels.random_kernels")
     state = np.zeros(1, dtype=np.uint64)
     # splitmix64's published first outputs for seed 0
     assert kernels.rng_next(state) == 0xE220A8397B1DCDAF

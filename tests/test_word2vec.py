@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 from numba import njit
 
-from textembed.kernels import skipgram_kernels as K
+from textembed.kernels import word2vec_kernels as K
 from textembed.word2vec.vocab import Vocabulary
 
 ROOT = Path(__file__).resolve().parents[1]

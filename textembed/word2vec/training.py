@@ -166,7 +166,7 @@ def _with_byte_progress(source, enabled):
 
 def _train_epochs(ids_path, vocab, dim, window, negative, sample, epochs, alpha, min_alpha,
                   threads, seed, progress):
-    from ..kernels.skipgram_kernels import train_block
+    from ..kernels.word2vec_kernels import train_block
 
     rng = np.random.default_rng(seed)
     syn0 = ((rng.random((len(vocab), dim), dtype=np.float32) - 0.5) / dim).astype(np.float32)
