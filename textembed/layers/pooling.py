@@ -21,7 +21,7 @@ them passes a mask on.
 """
 import numpy as np
 
-from ..kernels.conv_kernels import max_pool_backward, max_pool_forward
+from ..kernels.pooling_kernels import max_pool_backward, max_pool_forward
 from .base import Layer
 from .conv import conv_output_length, normalize_choice, normalize_tuple
 
