@@ -55,6 +55,35 @@ def im2col_into(x, kh, kw, sh, sw, dh, dw, pad_top, pad_left, out_h, out_w, cols
                 row += 1
 
 
+@njit(cache=True, inline="always")
+def _window_add(dx, patch, scale, b, oh, ow, x, dpatch, gather, kh, kw, sh, sw, dh, dw,
+                pad_top, pad_left):
+    """Add a scaled patch row into one window of an image gradient (and the window into a patch).
+
+    dx: (B, H, W, C); patch, dpatch: (kh * kw * C,) ordered (i, j, c) as a row
+    of :func:`im2col_into`; the window is the one read for output position
+    (oh, ow) of image b.  Over the taps inside the image: ``dx[b, ii, jj, c]
+    += scale * patch[(i * kw + j) * C + c]``, and with ``gather`` first
+    ``dpatch[...] += scale * x[b, ii, jj, c]`` (x: (B, H, W, C)).  Callers
+    pass ``gather`` as a constant, so the branch folds away; without it, x
+    and dpatch are not read.
+    """
+    H, W, C = dx.shape[1], dx.shape[2], dx.shape[3]
+    for i in range(kh):
+        ii = oh * sh - pad_top + i * dh
+        if ii < 0 or ii >= H:
+            continue
+        for j in range(kw):
+            jj = ow * sw - pad_left + j * dw
+            if jj < 0 or jj >= W:
+                continue
+            off = (i * kw + j) * C
+            for c in range(C):
+                if gather:
+                    dpatch[off + c] += scale * x[b, ii, jj, c]
+                dx[b, ii, jj, c] += scale * patch[off + c]
+
+
 @njit(cache=True)
 def col2im(dcols, B, H, W, C, kh, kw, sh, sw, dh, dw, pad_top, pad_left, out_h, out_w):
     """The adjoint of :func:`im2col`: sum the rows of ``dcols`` back into an image.
@@ -63,21 +92,13 @@ def col2im(dcols, B, H, W, C, kh, kw, sh, sw, dh, dw, pad_top, pad_left, out_h, 
     (B, H, W, C), same dtype; entries that fall in the padding are dropped.
     """
     dx = np.zeros((B, H, W, C), dtype=dcols.dtype)
+    one = dcols.dtype.type(1)
     row = 0
     for b in range(B):
         for oh in range(out_h):
             for ow in range(out_w):
-                for i in range(kh):
-                    ii = oh * sh - pad_top + i * dh
-                    if ii < 0 or ii >= H:
-                        continue
-                    for j in range(kw):
-                        jj = ow * sw - pad_left + j * dw
-                        if jj < 0 or jj >= W:
-                            continue
-                        off = (i * kw + j) * C
-                        for c in range(C):
-                            dx[b, ii, jj, c] += dcols[row, off + c]
+                _window_add(dx, dcols[row], one, b, oh, ow, dx, dcols[row], False, kh, kw, sh,
+                            sw, dh, dw, pad_top, pad_left)
                 row += 1
     return dx
 
@@ -135,16 +156,6 @@ def conv_backward_sparse(x, grad, kernel_t, kh, kw, sh, sw, dh, dw,
             v = grad[row, f]
             if v == 0.0:
                 continue
-            for i in range(kh):
-                ii = oh * sh - pad_top + i * dh
-                if ii < 0 or ii >= H:
-                    continue
-                for j in range(kw):
-                    jj = ow * sw - pad_left + j * dw
-                    if jj < 0 or jj >= W:
-                        continue
-                    off = (i * kw + j) * C
-                    for c in range(C):
-                        dkernel_t[f, off + c] += v * x[b, ii, jj, c]
-                        dx[b, ii, jj, c] += v * kernel_t[f, off + c]
+            _window_add(dx, kernel_t[f], v, b, oh, ow, x, dkernel_t[f], True, kh, kw, sh, sw,
+                        dh, dw, pad_top, pad_left)
     return dkernel_t, dx
