@@ -1,4 +1,4 @@
-"""Kernels behind :mod:`textembed.layers.recurrent`: the gate arithmetic of one time step.
+"""Kernels behind the LSTM and GRU layers: the gate arithmetic of one time step.
 
 Pure ``@njit(cache=True)`` functions on C-contiguous arrays of one float
 dtype (float32 in training, float64 in the gradient checks); outputs are
