@@ -1,0 +1,29 @@
+"""The kernels' random numbers: splitmix64 held in a value or in a state array, one stream."""
+import numpy as np
+from numba import njit
+
+from textembed.kernels.random_kernels import rng_next, splitmix64
+
+
+@njit
+def _value_stream(seed, n):
+    state = np.uint64(seed)
+    out = np.empty(n, np.uint64)
+    for i in range(n):
+        state, out[i] = splitmix64(state)
+    return out
+
+
+def test_splitmix64_published_values():
+    # splitmix64's first outputs for seed 0
+    np.testing.assert_array_equal(_value_stream(0, 2), np.array([0xE220A8397B1DCDAF,
+                                                                 0x6E789E6AA1B965F4], np.uint64))
+
+
+def test_value_and_array_states_give_one_stream():
+    for seed in (0, 1, 12345, 2 ** 63 + 7):
+        state = np.array([seed], dtype=np.uint64)
+        from_array = np.array([rng_next(state) for _ in range(100)], dtype=np.uint64)
+        np.testing.assert_array_equal(from_array, _value_stream(np.uint64(seed), 100))
+        # the array holds the state after the last draw: the stream goes on from there
+        assert rng_next(state) == _value_stream(np.uint64(seed), 101)[100]
