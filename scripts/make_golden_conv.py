@@ -5,8 +5,8 @@ For each configuration, the file holds the input ``<name>/x``, the weights
 is also textembed's layout), an optional mask ``<name>/mask`` and Keras'
 output ``<name>/y``; ``<name>/config`` is the JSON of the layer arguments
 (class name and keyword arguments, identical in Keras and textembed).
-tests/test_layers_conv.py builds the same textembed layer, sets the weights
-and compares, so the test suite needs neither Keras nor PyTorch.
+tests/test_layers_conv.py, test_layers_pooling.py and test_layers_merge.py build
+the same textembed layer, set the weights and compare, so the test suite needs neither Keras nor PyTorch.
 
 Needs keras 3 and torch (bench/reference only):
     KERAS_BACKEND=torch python scripts/make_golden_conv.py

@@ -20,7 +20,9 @@ Keras and textembed):
 Not included: ``hard_sigmoid`` (Keras 3 changed it to ``relu6(x + 3) / 6``;
 textembed keeps Keras 2's ``clip(0.2 x + 0.5, 0, 1)``).
 
-tests/test_golden_core.py compares, so the suite needs neither Keras nor torch.
+The tests of the layers, losses, optimizers and models (test_layers_core.py,
+test_layers_embedding.py, test_losses.py, test_optimizers.py, test_models.py)
+compare with them, so the suite needs neither Keras nor torch.
 
 Needs keras 3 and torch (reference only):
     KERAS_BACKEND=torch python scripts/make_golden_core.py

@@ -5,8 +5,9 @@ For each configuration the file holds the input ``<name>/x``, the weights
 layout, which is textembed's), an optional mask ``<name>/mask`` (bool,
 (batch, time)), Keras' outputs ``<name>/y0``, ``<name>/y1``, ... (one per
 output; several with return_state) and ``<name>/config``, the JSON of the
-layer arguments (identical in Keras and textembed).  tests/test_layers_recurrent.py
-builds the same textembed layer, sets the weights and compares.
+layer arguments (identical in Keras and textembed).  tests/test_layers_lstm.py,
+test_layers_gru.py and test_layers_bidirectional.py build the same textembed
+layer, set the weights and compare.
 
 Keras 3's ``hard_sigmoid`` is ``relu6(x + 3) / 6`` (Keras 2: ``clip(0.2 x +
 0.5, 0, 1)``), so every configuration uses ``recurrent_activation='sigmoid'``

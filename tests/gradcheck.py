@@ -1,8 +1,9 @@
-"""Shared finite-difference gradient checker and layer harness for the layer tests.
+"""Shared finite-difference gradient checker for the layer, loss and model tests.
 
 Layers compute in the dtype of their weights and inputs; the checker turns a
 built layer's weights into float64 copies, so central differences are exact
-enough to compare at rtol 1e-5. Usage::
+enough to compare at rtol 1e-5 (the layer harness, ``layertest.py``, runs it
+on every layer). Usage::
 
     layer = Dense(3, activation="tanh")
     layer.build((None, 4))
@@ -51,8 +52,9 @@ def check_layer_gradients(layer, x, training=False, mask=None, rtol=1e-5, atol=1
                           check_input=True, seed=0, forward_kwargs=None):
     """Compare a layer's backward pass with finite differences, in float64.
 
-    The scalar checked is ``sum(forward(x) * g)`` for a fixed random ``g``.
-    Checks the input gradient (for float inputs, when ``check_input``) and
+    The scalar checked is ``sum(forward(x) * g) + activity_penalty`` for a
+    fixed random ``g`` (the layer's backward pass includes the gradient of
+    its activity regularizer's penalty). Checks the input gradient (for float inputs, when ``check_input``) and
     every weight gradient. Returns the analytic (input gradient, weight grads).
     """
     rng = np.random.default_rng(seed)
@@ -71,7 +73,8 @@ def check_layer_gradients(layer, x, training=False, mask=None, rtol=1e-5, atol=1
     upstream = [rng.normal(size=o.shape) for o in first]
 
     def scalar():
-        return float(sum(np.sum(o.astype(np.float64) * g) for o, g in zip(outputs(), upstream)))
+        value = float(sum(np.sum(o.astype(np.float64) * g) for o, g in zip(outputs(), upstream)))
+        return value + layer.activity_penalty
 
     outputs()
     layer.zero_grads() if hasattr(layer, "zero_grads") else None
@@ -88,25 +91,3 @@ def check_layer_gradients(layer, x, training=False, mask=None, rtol=1e-5, atol=1
                                    err_msg=f"{layer.name}: gradient of weight {i} "
                                            f"({layer._weight_names[i]})")
     return grad_x, analytic_weights
-
-
-def check_layer_contract(layer_factory, input_shape, make_input, n_weights):
-    """Shape, weight count and get_config round trip of a layer class.
-
-    layer_factory: () -> a new unbuilt layer; input_shape with None batch;
-    make_input: (batch) -> an input array.
-    """
-    layer = layer_factory()
-    layer.build(input_shape)
-    assert len(layer.get_weights()) == n_weights
-    x = make_input(3)
-    y = layer.forward(x)
-    expected = layer.compute_output_shape((3,) + tuple(input_shape[1:]))
-    assert y.shape == tuple(expected)
-    assert layer.output_shape == tuple(layer.compute_output_shape(input_shape))
-    config = layer.get_config()
-    clone = type(layer).from_config(config)
-    clone.build(input_shape)
-    clone.set_weights(layer.get_weights())
-    np.testing.assert_allclose(clone.forward(x), y, rtol=1e-6, atol=1e-6)
-    return layer

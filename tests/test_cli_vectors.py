@@ -24,7 +24,7 @@ import pytest
 import textembed.io
 
 from clitest import run_main, write, lines_of, folder, assert_one_error, keras_counts
-from textembed.kernels import skipgram_kernels
+from textembed.kernels import word2vec_kernels
 from textembed.word2vec import load_word2vec_format, training
 from word2vectest import ANALOGIES, load_sample_generator, planted_vectors
 
@@ -321,14 +321,14 @@ def test_long_line_is_split_not_truncated(invoke, tmp_path, monkeypatch):
               + [rng.choice(second) for _ in range(150_000)])
     path = write(tmp_path / "long.txt", " ".join(tokens) + "\n")
     initial = []
-    real_kernel = skipgram_kernels.train_block
+    real_kernel = word2vec_kernels.train_block
 
     def snapshot_first(job, syn0, *args):
         if not initial:
             initial.append(syn0.copy())
         return real_kernel(job, syn0, *args)
 
-    monkeypatch.setattr(skipgram_kernels, "train_block", snapshot_first)
+    monkeypatch.setattr(word2vec_kernels, "train_block", snapshot_first)
     target = tmp_path / "long.vec"
     code, _, err = invoke("skipgram", path, *TRAIN, "--threads", "1", "--seed", "5",
                           "-o", target)
@@ -352,13 +352,13 @@ def test_ctrl_c(invoke, corpus, tmp_path, monkeypatch, when, existing):
     if existing:
         write(target, OLD)
     jobs = []
-    real_kernel = skipgram_kernels.train_block
+    real_kernel = word2vec_kernels.train_block
 
     def counting(*args):
         jobs.append(1)
         return real_kernel(*args)
 
-    monkeypatch.setattr(skipgram_kernels, "train_block", counting)
+    monkeypatch.setattr(word2vec_kernels, "train_block", counting)
     monkeypatch.setattr(training, "_JOB_TOKENS", 256)  # about 60 jobs
     if when == "training":
         # Ctrl-C in the main thread while it waits for the second time (after

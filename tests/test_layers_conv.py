@@ -1,20 +1,15 @@
-"""Conv1D/Conv2D, pooling layers and Parallel: gradients, references, shapes, contract."""
-import json
-import os
-
+"""Conv1D and Conv2D: an independent loop reference, gradients, the sparse backward path,
+shapes, Keras 1 spellings, the layer contract, Keras 3 reference outputs, a model that trains."""
 import numpy as np
 import pytest
 
 from textembed import regularizers
-from textembed.kernels.conv_kernels import col2im, im2col
-from textembed.layers import (Conv1D, Conv2D, Convolution1D, Convolution2D, GlobalAveragePool1D,
-                              GlobalAveragePooling1D, GlobalMaxPool1D, GlobalMaxPooling1D,
-                              MaxPool1D, MaxPool2D, MaxPooling1D, MaxPooling2D, Parallel,
-                              get_class)
+from textembed.layers import (Conv1D, Conv2D, Convolution1D, Convolution2D, GlobalMaxPooling1D,
+                              MaxPooling2D, Parallel, get_class)
 
-from gradcheck import check_layer_contract, check_layer_gradients
-
-GOLDEN = os.path.join(os.path.dirname(__file__), "golden", "conv.npz")
+from goldens import check_conv_golden, layer_names
+from gradcheck import check_layer_gradients
+from layertest import run_layer_test
 
 
 @pytest.fixture
@@ -82,6 +77,8 @@ CONV1D_CASES = [
     dict(filters=2, kernel_size=2, strides=2, padding="same", dilation_rate=2,
          data_format="channels_first", use_bias=False),
 ]
+
+
 CONV2D_CASES = [
     dict(filters=2, kernel_size=(2, 3)),
     dict(filters=2, kernel_size=3, padding="same"),
@@ -163,15 +160,6 @@ def test_conv_softmax_acts_on_the_last_axis_of_the_output(rng):
     np.testing.assert_allclose(y.sum(axis=-1), 1.0, rtol=1e-5)
 
 
-def test_im2col_col2im_are_adjoint(rng):
-    x = rng.normal(size=(2, 5, 6, 3))
-    params = (2, 3, 2, 1, 1, 2, 1, 2, 3, 4)     # kh kw sh sw dh dw top left out_h out_w
-    cols = im2col(x, *params)
-    d = rng.normal(size=cols.shape)
-    back = col2im(d, 2, 5, 6, 3, *params)
-    assert np.isclose(np.sum(cols * d), np.sum(x * back))
-
-
 # -- shapes, legacy spellings and the tutorial -------------------------------
 
 def test_tutorial_convolution2d_example():
@@ -212,7 +200,6 @@ def test_keras1_keywords():
     c2 = Convolution2D(nb_filter=4, nb_row=2, nb_col=3, subsample=(2, 2), border_mode="valid")
     c2.build((None, 1, 6, 7))
     assert c2.output_shape == (None, 4, 3, 3)
-    assert MaxPooling1D(pool_length=3, stride=1).pool_size == (3,)
 
 
 @pytest.mark.parametrize("layer, in_shape, out_shape", [
@@ -222,13 +209,6 @@ def test_keras1_keywords():
     (lambda: Conv2D(5, (3, 5), strides=(2, 3), dilation_rate=1), (None, 9, 17, 2),
      (None, 4, 5, 5)),
     (lambda: Conv2D(5, 3, dilation_rate=2, padding="valid"), (None, 9, 9, 1), (None, 5, 5, 5)),
-    (lambda: MaxPooling1D(), (None, 9, 3), (None, 4, 3)),
-    (lambda: MaxPooling1D(3, padding="same"), (None, 10, 3), (None, 4, 3)),
-    (lambda: MaxPooling2D(), (None, 7, 6, 3), (None, 3, 3, 3)),
-    (lambda: MaxPooling2D((2, 2), data_format="channels_first"), (None, 64, 32, 32),
-     (None, 64, 16, 16)),
-    (lambda: GlobalMaxPooling1D(), (None, 49, 100), (None, 100)),
-    (lambda: GlobalAveragePooling1D(data_format="channels_first"), (None, 4, 7), (None, 4)),
 ])
 def test_output_shapes(layer, in_shape, out_shape):
     layer = layer()
@@ -238,9 +218,6 @@ def test_output_shapes(layer, in_shape, out_shape):
 
 
 def test_aliases():
-    assert MaxPool1D is MaxPooling1D and MaxPool2D is MaxPooling2D
-    assert GlobalMaxPool1D is GlobalMaxPooling1D
-    assert GlobalAveragePool1D is GlobalAveragePooling1D
     assert Convolution1D is Conv1D and Convolution2D is Conv2D
 
 
@@ -268,84 +245,8 @@ def test_bad_arguments_and_shapes():
         layer.forward(np.zeros((2, 6, 4), dtype=np.float32))
     with pytest.raises(ValueError, match="weight 0 .kernel. has shape"):
         layer.set_weights([np.zeros((3, 3, 3)), np.zeros(2)])
-    with pytest.raises(ValueError, match="smaller than the pool"):
-        MaxPooling1D(4).build((None, 3, 2))
     with pytest.raises(RuntimeError, match="before forward"):
         Conv1D(2, 3).backward(np.zeros((1, 1, 2)))
-
-
-# -- pooling --------------------------------------------------------------------
-
-POOL_CASES = [
-    (lambda: MaxPooling1D(), (7, 3)),
-    (lambda: MaxPooling1D(3, strides=2, padding="same"), (8, 2)),
-    (lambda: MaxPooling1D(2, strides=1, data_format="channels_first"), (2, 6)),
-    (lambda: MaxPooling2D(), (5, 4, 2)),
-    (lambda: MaxPooling2D((3, 2), strides=(2, 1), padding="same"), (5, 4, 2)),
-    (lambda: MaxPooling2D(2, strides=1, data_format="channels_first"), (2, 4, 3)),
-    (lambda: GlobalMaxPooling1D(), (6, 3)),
-    (lambda: GlobalMaxPooling1D(data_format="channels_first"), (3, 6)),
-    (lambda: GlobalAveragePooling1D(), (6, 3)),
-    (lambda: GlobalAveragePooling1D(data_format="channels_first"), (3, 6)),
-]
-
-
-@pytest.mark.parametrize("factory, shape", POOL_CASES)
-def test_pooling_gradients_and_contract(factory, shape, rng):
-    layer = factory()
-    layer.build((None,) + shape)
-    x = rng.normal(size=(2,) + shape)         # random floats: no ties
-    check_layer_gradients(layer, x)
-    check_layer_contract(factory, (None,) + shape,
-                         lambda b: rng.normal(size=(b,) + shape).astype(np.float32), 0)
-    y = layer.forward(x.astype(np.float32))
-    assert y.dtype == np.float32
-
-
-def test_max_pooling_values():
-    x = np.array([[[1.0], [5.0], [2.0], [-1.0], [3.0]]], dtype=np.float32)
-    np.testing.assert_array_equal(MaxPooling1D().forward(x)[:, :, 0], [[5.0, 2.0]])
-    same = MaxPooling1D(2, padding="same").forward(x)[:, :, 0]
-    np.testing.assert_array_equal(same, [[5.0, 2.0, 3.0]])
-    x = -np.ones((1, 3, 1), dtype=np.float32)    # padding never wins against negatives
-    np.testing.assert_array_equal(MaxPooling1D(2, padding="same").forward(x)[:, :, 0],
-                                  [[-1.0, -1.0]])
-
-
-def test_max_pooling_ties_send_the_gradient_to_the_first_maximum():
-    layer = GlobalMaxPooling1D()
-    layer.forward(np.array([[[2.0], [2.0], [1.0]]], dtype=np.float32))
-    dx = layer.backward(np.ones((1, 1), dtype=np.float32))
-    np.testing.assert_array_equal(dx[0, :, 0], [1.0, 0.0, 0.0])
-
-
-def test_global_average_pooling_mask(rng):
-    x = rng.normal(size=(3, 5, 2))
-    mask = np.array([[1, 1, 1, 0, 0], [0, 0, 1, 1, 1], [1, 1, 1, 1, 1]], dtype=bool)
-    layer = GlobalAveragePooling1D()
-    layer.build((None, 5, 2))
-    y = layer.forward(x, mask=mask)
-    expected = np.stack([x[i][mask[i]].mean(axis=0) for i in range(3)])
-    np.testing.assert_allclose(y, expected, rtol=1e-12)
-    assert layer.compute_mask(x, mask) is None
-    check_layer_gradients(layer, x, mask=mask)
-    # all steps masked: zeros, not NaN
-    y = layer.forward(x, mask=np.zeros((3, 5), dtype=bool))
-    np.testing.assert_array_equal(y, 0.0)
-    # channels_first: the mask is over the steps axis (the last one)
-    cf = GlobalAveragePooling1D(data_format="channels_first")
-    np.testing.assert_allclose(cf.forward(np.moveaxis(x, 1, 2), mask=mask), expected[:2].tolist()
-                               + [x[2].mean(axis=0).tolist()], rtol=1e-12)
-    with pytest.raises(ValueError, match="mask of shape"):
-        layer.forward(x, mask=mask[:, :4])
-
-
-def test_global_max_pooling_ignores_the_mask_like_keras():
-    x = np.array([[[1.0], [9.0]]], dtype=np.float32)
-    mask = np.array([[True, False]])
-    layer = GlobalMaxPooling1D()
-    assert layer.forward(x, mask=mask)[0, 0] == 9.0
-    assert layer.compute_mask(x, mask) is None
 
 
 def test_conv_drops_the_mask(rng):
@@ -378,135 +279,35 @@ def test_conv_activity_regularizer(rng):
 
 # -- the layer contract -------------------------------------------------------
 
-@pytest.mark.parametrize("factory, shape, n_weights", [
+@pytest.mark.parametrize("factory, shape, output_shape, n_weights", [
     (lambda: Conv1D(4, 3, padding="same", activation="relu",
                     kernel_regularizer=regularizers.l1_l2(0.01, 0.02),
-                    kernel_constraint="max_norm", bias_initializer="ones"), (None, 6, 3), 2),
+                    kernel_constraint="max_norm", bias_initializer="ones"), (None, 6, 3),
+     (None, 6, 4), 2),
     (lambda: Conv1D(4, 3, use_bias=False, data_format="channels_first", dilation_rate=2),
-     (None, 3, 7), 1),
+     (None, 3, 7), (None, 4, 3), 1),
     (lambda: Conv2D(3, (2, 3), strides=(1, 2), padding="same", activation="tanh"),
-     (None, 5, 6, 2), 2),
-    (lambda: Convolution2D(4, 3, 3, border_mode="same"), (None, 2, 5, 5), 2),
+     (None, 5, 6, 2), (None, 5, 3, 3), 2),
+    (lambda: Convolution2D(4, 3, 3, border_mode="same"), (None, 2, 5, 5), (None, 4, 5, 5), 2),
 ])
-def test_conv_contract(factory, shape, n_weights, rng):
-    layer = check_layer_contract(factory, shape,
-                                 lambda b: rng.normal(size=(b,) + shape[1:]).astype(np.float32),
-                                 n_weights)
+def test_conv_contract(factory, shape, output_shape, n_weights):
+    layer = run_layer_test(factory, shape, expected_output_shape=output_shape,
+                           expected_num_weights=n_weights,
+                           expected_num_trainable_weights=n_weights, supports_masking=False)
     clone = get_class(type(layer).__name__).from_config(layer.get_config())
     assert clone.get_config() == layer.get_config()
 
 
-# -- Parallel -------------------------------------------------------------------
-
-def kim_branches(filters=3, widths=(2, 3, 4)):
-    return [[Conv1D(filters, k, activation="tanh"), GlobalMaxPooling1D()] for k in widths]
-
-
-def test_parallel_kim_cnn_shapes_and_weights():
-    layer = Parallel([[Conv1D(100, k, activation="relu"), GlobalMaxPooling1D()]
-                      for k in (3, 4, 5)])
-    layer.build((None, 51, 300))
-    assert layer.output_shape == (None, 300)
-    shapes = [w.shape for w in layer.get_weights()]
-    assert shapes == [(3, 300, 100), (100,), (4, 300, 100), (100,), (5, 300, 100), (100,)]
-    assert layer.count_params() == 3 * 100 + 300 * 100 * 12
-    assert len(layer.sublayers()) == 6
-    assert layer.trainable_indices() == list(range(6))
-
-
-def test_parallel_gradients_and_concat_order(rng):
-    layer = Parallel(kim_branches())
-    layer.build((None, 6, 3))
-    x = rng.normal(size=(2, 6, 3))
-    y = layer.forward(x)
-    parts = []
-    for branch in layer.branches:
-        h = x
-        for sub in branch:
-            h = sub.forward(h)
-        parts.append(h)
-    np.testing.assert_allclose(y, np.concatenate(parts, axis=-1))
-    check_layer_gradients(layer, x)
-
-
-@pytest.mark.parametrize("merge", ["sum", "ave"])
-def test_parallel_sum_and_average(merge, rng):
-    layer = Parallel([Conv1D(2, 2, padding="same"), [Conv1D(2, 3, padding="same")]], merge=merge)
-    layer.build((None, 5, 2))
-    check_layer_gradients(layer, rng.normal(size=(2, 5, 2)))
-
-
-def test_parallel_weights_round_trip_and_contract(rng):
-    layer = check_layer_contract(lambda: Parallel(kim_branches()), (None, 6, 3),
-                                 lambda b: rng.normal(size=(b, 6, 3)).astype(np.float32), 6)
-    new = [rng.normal(size=w.shape).astype(np.float32) for w in layer.get_weights()]
-    layer.set_weights(new)
-    assert all(np.array_equal(a, b) for a, b in zip(layer.get_weights(), new))
-    np.testing.assert_array_equal(layer.branches[1][0].get_weights()[0], new[2])
-    config = json.loads(json.dumps(layer.get_config()))
-    clone = Parallel.from_config(config)
-    assert [type(s).__name__ for s in clone.sublayers()] == [type(s).__name__
-                                                             for s in layer.sublayers()]
-    with pytest.raises(ValueError, match="expects 6 weight arrays"):
-        layer.set_weights(new[:5])
-
-
-def test_parallel_passes_the_mask_to_each_branch(rng):
-    layer = Parallel([[GlobalAveragePooling1D()], [Conv1D(2, 1), GlobalAveragePooling1D()]])
-    x = rng.normal(size=(2, 4, 3))
-    mask = np.array([[1, 1, 0, 0], [1, 1, 1, 1]], dtype=bool)
-    y = layer.forward(x, mask=mask)
-    np.testing.assert_allclose(y[0, :3], x[0, :2].mean(axis=0))
-    # the Conv1D drops the mask, so the second branch averages all steps
-    conv = layer.branches[1][0]
-    np.testing.assert_allclose(y[:, 3:], conv.forward(x).mean(axis=1), rtol=1e-5)
-
-
-def test_parallel_regularizers_constraints_and_bad_input(rng):
-    layer = Parallel([[Conv1D(2, 2, kernel_regularizer=regularizers.l2(0.5)),
-                       GlobalMaxPooling1D()],
-                      [Conv1D(2, 3, kernel_constraint="non_neg"), GlobalMaxPooling1D()]])
-    layer.build((None, 5, 2))
-    k0 = layer.get_weights()[0]
-    assert layer.regularization_penalty() == pytest.approx(0.5 * float(np.sum(
-        k0.astype(np.float64) ** 2)), rel=1e-6)
-    layer.apply_constraints()
-    assert (layer.get_weights()[2] >= 0).all()
-    with pytest.raises(ValueError, match="cannot concatenate|differ outside"):
-        Parallel([[Conv1D(2, 2)], [Conv1D(2, 3)]]).build((None, 5, 2))
-    with pytest.raises(ValueError, match="merge"):
-        Parallel([[Conv1D(2, 2)]], merge="product")
-    with pytest.raises(TypeError, match="must be layers"):
-        Parallel([["conv"]])
-
-
 # -- golden outputs from Keras 3 ------------------------------------------------
 
-def _golden_names():
-    if not os.path.exists(GOLDEN):
-        return []
-    with np.load(GOLDEN) as data:
-        return sorted({k.split("/")[0] for k in data.files if "/" in k})
-
-
-@pytest.mark.parametrize("name", _golden_names())
-def test_keras_golden_outputs(name):
-    with np.load(GOLDEN) as data:
-        spec = json.loads(str(data[f"{name}/config"]))
-        x = data[f"{name}/x"]
-        weights = [data[k] for k in sorted(k for k in data.files if k.startswith(f"{name}/w"))]
-        mask = data[f"{name}/mask"] if f"{name}/mask" in data.files else None
-        expected = data[f"{name}/y"]
-    layer = get_class(spec["class_name"])(**spec["kwargs"])
-    layer.build((None,) + x.shape[1:])
-    layer.set_weights(weights)
-    y = layer.forward(x, mask=mask)
-    assert y.shape == expected.shape
-    np.testing.assert_allclose(y, expected, rtol=1e-5, atol=1e-5)
+@pytest.mark.parametrize("name", layer_names("conv.npz", ("Conv1D", "Conv2D")))
+def test_conv_matches_keras(name):
+    check_conv_golden(name)
 
 
 def test_golden_file_is_present():
-    assert len(_golden_names()) >= 20
+    assert len(layer_names("conv.npz", ("Conv1D", "Conv2D", "MaxPooling1D", "MaxPooling2D",
+                                        "GlobalMaxPooling1D", "GlobalAveragePooling1D"))) >= 20
 
 
 # -- the sparse backward path (output gradient mostly zeros) ------------------
@@ -547,46 +348,10 @@ def test_conv_then_global_max_pooling_gradients_use_the_sparse_path(rng, monkeyp
     assert calls
 
 
-def test_keras_golden_kim_cnn_block():
-    """Keras: three Conv1D(relu) + GlobalMaxPooling1D branches and Concatenate."""
-    with np.load(GOLDEN) as data:
-        x, expected = data["kim_cnn:x"], data["kim_cnn:y"]
-        widths = [int(k) for k in data["kim_cnn:widths"]]
-        weights = [data[f"kim_cnn:w{i}"] for i in range(2 * len(widths))]
-    layer = Parallel([[Conv1D(expected.shape[1] // len(widths), k, activation="relu"),
-                       GlobalMaxPooling1D()] for k in widths])
-    layer.build((None,) + x.shape[1:])
-    layer.set_weights(weights)
-    np.testing.assert_allclose(layer.forward(x), expected, rtol=1e-5, atol=1e-5)
-
-
-# -- in a model: training steps lower the loss, save/load keeps the outputs ---
+# -- in a model: training steps lower the loss ---------------------------------
 
 def _train_losses(model, x, y, steps):
     return [float(model.train_on_batch(x, y)) for _ in range(steps)]
-
-
-def test_kim_cnn_trains_and_round_trips(tmp_path, rng):
-    models = pytest.importorskip("textembed.models")
-    from textembed.layers import Dense, Dropout, Embedding
-    from textembed.initializers import RandomUniform, glorot_uniform
-    model = models.Sequential()
-    model.add(Embedding(40, 8, input_length=12, embeddings_initializer=RandomUniform(seed=2)))
-    model.add(Parallel([[Conv1D(6, k, activation="relu", kernel_initializer=glorot_uniform(seed=k)),
-                         GlobalMaxPooling1D()] for k in (2, 3, 4)]))
-    model.add(Dropout(0.5, seed=1))
-    model.add(Dense(2, activation="softmax", kernel_initializer=glorot_uniform(seed=5)))
-    from textembed.optimizers import Adam
-    model.compile(Adam(learning_rate=0.01), "sparse_categorical_crossentropy")
-    assert model.output_shape == (None, 2)
-    x = rng.integers(1, 40, size=(32, 12))
-    y = (x == 7).any(axis=1).astype(np.int64)     # a word anywhere: what global max pooling sees
-    losses = _train_losses(model, x, y, 30)
-    assert losses[-1] < 0.8 * losses[0]
-    path = str(tmp_path / "kim.npz")
-    model.save(path)
-    loaded = models.load_model(path)
-    np.testing.assert_allclose(loaded.predict(x), model.predict(x), rtol=1e-6, atol=1e-6)
 
 
 def test_conv2d_pooling_model_trains(rng):

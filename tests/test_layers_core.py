@@ -1,13 +1,16 @@
-"""Core layers and Embedding: float64 gradient checks, the layer contract, masks, bad input."""
+"""Core layers (Dense, Dropout, Flatten, Reshape, RepeatVector, ActivityRegularization,
+Activation): float64 gradient checks, the layer contract, Keras 3 reference outputs, masks, bad input."""
 import numpy as np
 import pytest
 
 from textembed import activations
-from textembed.layers import (Activation, ActivityRegularization, Dense, Dropout, Embedding,
-                              Flatten, RepeatVector, Reshape)
+from textembed.layers import (Activation, ActivityRegularization, Dense, Dropout, Flatten,
+                              RepeatVector, Reshape)
 from textembed.regularizers import Regularizer
 
-from gradcheck import as_float64, check_layer_contract, check_layer_gradients, numeric_gradient
+from goldens import CORE, config, core_names
+from gradcheck import as_float64, check_layer_gradients, numeric_gradient
+from layertest import run_layer_test
 
 
 @pytest.fixture
@@ -134,61 +137,23 @@ def test_shape_layer_gradients(rng, factory, in_shape):
     check_layer_gradients(layer, rng.normal(size=in_shape))
 
 
-def test_embedding_sparse_gradient(rng):
-    layer = built(Embedding(12, 4), (None, 5))
-    ids = rng.integers(0, 6, size=(3, 5))
-    check_layer_gradients(layer, ids)
-    rows = layer.sparse_rows[0]
-    assert sorted(rows) == sorted(np.unique(ids))
-    assert layer.grads[0].shape == (len(rows), 4)
-
-
-def test_embedding_with_regularizer_has_dense_gradient(rng):
-    layer = built(Embedding(8, 3, embeddings_regularizer="l2"), (None, 4))
-    check_layer_gradients(layer, rng.integers(0, 8, size=(2, 4)))
-    assert layer.sparse_rows[0] is None and layer.grads[0].shape == (8, 3)
-
-
-def test_embedding_activity_regularizer_gradient(rng):
-    layer = built(Embedding(8, 3, activity_regularizer="l2"), (None, 4))
-    ids = rng.integers(0, 8, size=(2, 4))
-    as_float64(layer)
-    g = rng.normal(size=(2, 4, 3))
-
-    def scalar():
-        return float(np.sum(layer.forward(ids) * g) + layer.activity_penalty)
-
-    scalar()
-    layer.backward(g)
-    dense = np.zeros_like(layer._weights[0])
-    np.add.at(dense, layer.sparse_rows[0], layer.grads[0])
-    np.testing.assert_allclose(dense, numeric_gradient(scalar, layer._weights[0]), rtol=1e-5,
-                               atol=1e-7)
-
-
 # -- the layer contract ------------------------------------------------------------
 
-@pytest.mark.parametrize("factory, input_shape, dtype, n_weights", [
-    (lambda: Dense(4, activation="relu", kernel_regularizer="l2", bias_constraint="non_neg",
-                   activity_regularizer="l1"), (None, 3), "float", 2),
-    (lambda: Dense(4, use_bias=False), (None, 2, 3), "float", 1),
-    (lambda: Dropout(0.3, noise_shape=(None, 1), seed=2), (None, 3), "float", 0),
-    (lambda: Flatten(), (None, 2, 3), "float", 0),
-    (lambda: Reshape((-1, 3)), (None, 6), "float", 0),
-    (lambda: RepeatVector(2), (None, 3), "float", 0),
-    (lambda: ActivityRegularization(l1=0.1), (None, 3), "float", 0),
-    (lambda: Activation("softmax"), (None, 4), "float", 0),
-    (lambda: Embedding(20, 4, mask_zero=True, embeddings_constraint="unit_norm",
-                       input_length=5), (None, 5), "int", 1),
+@pytest.mark.parametrize("layer_class, kwargs, input_shape, output_shape, n_weights, masking", [
+    (Dense, dict(units=4, activation="relu", kernel_regularizer="l2", bias_constraint="non_neg",
+                 activity_regularizer="l1"), (None, 3), (None, 4), 2, True),
+    (Dense, dict(units=4, use_bias=False), (None, 2, 3), (None, 2, 4), 1, True),
+    (Dropout, dict(rate=0.3, noise_shape=(None, 1), seed=2), (None, 3), (None, 3), 0, True),
+    (Flatten, {}, (None, 2, 3), (None, 6), 0, False),
+    (Reshape, dict(target_shape=(-1, 3)), (None, 6), (None, 2, 3), 0, False),
+    (RepeatVector, dict(n=2), (None, 3), (None, 2, 3), 0, False),
+    (ActivityRegularization, dict(l1=0.1), (None, 3), (None, 3), 0, True),
+    (Activation, dict(activation="softmax"), (None, 4), (None, 4), 0, True),
 ])
-def test_layer_contract(rng, factory, input_shape, dtype, n_weights):
-    if dtype == "int":
-        def make(batch):
-            return rng.integers(0, 20, size=(batch,) + input_shape[1:])
-    else:
-        def make(batch):
-            return rng.normal(size=(batch,) + input_shape[1:]).astype(np.float32)
-    check_layer_contract(factory, input_shape, make, n_weights)
+def test_layer_contract(layer_class, kwargs, input_shape, output_shape, n_weights, masking):
+    run_layer_test(layer_class, input_shape, kwargs=kwargs, expected_output_shape=output_shape,
+                   expected_num_weights=n_weights, expected_num_trainable_weights=n_weights,
+                   supports_masking=masking)
 
 
 def test_config_round_trip_keeps_arguments():
@@ -198,9 +163,6 @@ def test_config_round_trip_keeps_arguments():
     assert clone.units == 7 and clone.activation.name == "tanh" and not clone.use_bias
     assert clone.kernel_regularizer.l2 == 0.5 and clone.batch_input_shape == (None, 3)
     assert type(clone.kernel_constraint).__name__ == "MaxNorm"
-    emb = Embedding.from_config(Embedding(30, 2, mask_zero=True, input_length=4).get_config())
-    assert (emb.input_dim, emb.output_dim, emb.mask_zero, emb.batch_input_shape) == \
-        (30, 2, True, (None, 4))
 
 
 # -- behaviour -------------------------------------------------------------------------
@@ -222,62 +184,14 @@ def test_dense_passes_masks_and_flatten_drops_them():
     assert Flatten().compute_mask(None, mask) is None
 
 
-def test_embedding_forward_mask_and_float_ids(rng):
-    layer = built(Embedding(10, 3, mask_zero=True), (None, 4))
-    ids = np.array([[0, 1, 2, 0], [9, 9, 0, 3]])
-    out = layer.forward(ids)
-    np.testing.assert_array_equal(out, layer.get_weights()[0][ids])
-    np.testing.assert_array_equal(layer.compute_mask(ids), ids != 0)
-    np.testing.assert_array_equal(layer.forward(ids.astype(np.float64)), out)
-    assert built(Embedding(10, 3), (None, 4)).compute_mask(ids) is None
-
-
-@pytest.mark.parametrize("bad", [10, -1, 12345])
-def test_embedding_rejects_out_of_range_ids(bad):
-    layer = built(Embedding(10, 3, name="words"), (None, 3))
-    with pytest.raises(ValueError, match=rf"'words'.*id {bad}.*\[0, 10\)"):
-        layer.forward(np.array([[1, bad, 2]]))
-
-
-def test_embedding_rejects_fractional_ids():
-    layer = built(Embedding(10, 3), (None, 2))
-    with pytest.raises(ValueError, match="integer ids"):
-        layer.forward(np.array([[1.5, 2.0]]))
-
-
-def test_embedding_pretrained_and_frozen(rng):
-    matrix = rng.normal(size=(6, 3)).astype(np.float32)
-    for layer in (Embedding(6, 3, weights=[matrix], trainable=False),
-                  Embedding.from_pretrained(matrix, freeze=True, mask_zero=True)):
-        layer.build((None, 2))
-        np.testing.assert_array_equal(layer.get_weights()[0], matrix)
-        assert layer.trainable_indices() == []
-    assert Embedding.from_pretrained(matrix, freeze=False).trainable
-    with pytest.raises(ValueError, match=r"\(6, 4\)"):
-        Embedding(6, 4, weights=[matrix])
-
-
-def test_embedding_add_rows_grows_the_table_and_trains_on(rng):
-    from textembed import optimizers
-    layer = built(Embedding(4, 3, mask_zero=True), (None, 2))
-    before = layer.get_weights()[0]
-    extra = rng.normal(size=(2, 3)).astype(np.float32)
-    layer.add_rows(extra)
-    assert layer.input_dim == 6 and layer.get_config()["input_dim"] == 6
-    np.testing.assert_array_equal(layer.get_weights()[0], np.concatenate([before, extra]))
-    np.testing.assert_array_equal(layer.forward(np.array([[5, 1]]))[0], [extra[1], before[1]])
-    # a gradient step after growing touches exactly the rows looked up
-    layer.forward(np.array([[5, 1]]), training=True)
-    layer.backward(np.ones((1, 2, 3), dtype=np.float32))
-    weights = layer._weights[0]
-    optimizers.SGD(learning_rate=0.5).apply_gradients(
-        [(weights, layer.grads[0], layer.sparse_rows[0])])
-    np.testing.assert_allclose(weights[5], extra[1] - 0.5)
-    np.testing.assert_array_equal(weights[4], extra[0])
-    with pytest.raises(ValueError, match=r"\(k, 3\)"):
-        layer.add_rows(np.zeros((2, 4)))
-    with pytest.raises(ValueError, match="built"):
-        Embedding(4, 3).add_rows(extra)
+@pytest.mark.parametrize("name", core_names("layer", "Dense"))
+def test_dense_matches_keras(name):
+    spec = config(CORE, f"layer/{name}/config")
+    x = CORE[f"layer/{name}/x"]
+    layer = Dense(**spec["kwargs"])
+    layer.build((None,) + x.shape[1:])
+    layer.set_weights([CORE[f"layer/{name}/w{i}"] for i in range(len(layer.weights))])
+    np.testing.assert_allclose(layer.forward(x), CORE[f"layer/{name}/y"], rtol=1e-5, atol=1e-6)
 
 
 def test_bad_arguments_raise_clear_errors():
@@ -295,8 +209,6 @@ def test_bad_arguments_raise_clear_errors():
         Reshape((-1, 5)).build((None, 12))
     with pytest.raises(ValueError, match="2D"):
         RepeatVector(2).build((None, 3, 4))
-    with pytest.raises(ValueError, match="input_dim"):
-        Embedding(0, 3)
 
 
 def test_dense_rejects_wrong_input_width(rng):

@@ -30,7 +30,8 @@ The old ``lr=`` spelling is accepted everywhere.
 """
 import numpy as np
 
-from .kernels import optimizer_kernels as K
+from .kernels.optimizer_kernels import (adadelta_update, adagrad_update, adam_update,
+                                        rmsprop_update, sgd_momentum_update, sgd_update)
 
 _ONE_ROW = np.zeros(1, dtype=np.int64)
 
@@ -120,9 +121,9 @@ class SGD(Optimizer):
 
     def _update(self, w, g, rows, slots, lr, f):
         if self.momentum:
-            K.sgd_momentum_update(w, g, rows, slots[0], lr, f(self.momentum), self.nesterov)
+            sgd_momentum_update(w, g, rows, slots[0], lr, f(self.momentum), self.nesterov)
         else:
-            K.sgd_update(w, g, rows, lr)
+            sgd_update(w, g, rows, lr)
 
     def get_config(self):
         return {**super().get_config(), "momentum": self.momentum, "nesterov": self.nesterov}
@@ -136,7 +137,7 @@ class RMSprop(Optimizer):
         self.rho, self.epsilon = float(rho), float(epsilon)
 
     def _update(self, w, g, rows, slots, lr, f):
-        K.rmsprop_update(w, g, rows, slots[0], lr, f(self.rho), f(1.0 - self.rho), f(self.epsilon))
+        rmsprop_update(w, g, rows, slots[0], lr, f(self.rho), f(1.0 - self.rho), f(self.epsilon))
 
     def get_config(self):
         return {**super().get_config(), "rho": self.rho, "epsilon": self.epsilon}
@@ -153,8 +154,8 @@ class Adam(Optimizer):
     def _update(self, w, g, rows, slots, lr, f):
         t = self.iterations
         lr_t = float(lr) * np.sqrt(1.0 - self.beta_2 ** t) / (1.0 - self.beta_1 ** t)
-        K.adam_update(w, g, rows, slots[0], slots[1], f(lr_t), f(self.beta_1),
-                      f(1.0 - self.beta_1), f(self.beta_2), f(1.0 - self.beta_2), f(self.epsilon))
+        adam_update(w, g, rows, slots[0], slots[1], f(lr_t), f(self.beta_1),
+                    f(1.0 - self.beta_1), f(self.beta_2), f(1.0 - self.beta_2), f(self.epsilon))
 
     def get_config(self):
         return {**super().get_config(), "beta_1": self.beta_1, "beta_2": self.beta_2,
@@ -169,7 +170,7 @@ class Adagrad(Optimizer):
         self.epsilon = float(epsilon)
 
     def _update(self, w, g, rows, slots, lr, f):
-        K.adagrad_update(w, g, rows, slots[0], lr, f(self.epsilon))
+        adagrad_update(w, g, rows, slots[0], lr, f(self.epsilon))
 
     def get_config(self):
         return {**super().get_config(), "epsilon": self.epsilon}
@@ -183,8 +184,8 @@ class Adadelta(Optimizer):
         self.rho, self.epsilon = float(rho), float(epsilon)
 
     def _update(self, w, g, rows, slots, lr, f):
-        K.adadelta_update(w, g, rows, slots[0], slots[1], lr, f(self.rho), f(1.0 - self.rho),
-                          f(self.epsilon))
+        adadelta_update(w, g, rows, slots[0], slots[1], lr, f(self.rho), f(1.0 - self.rho),
+                        f(self.epsilon))
 
     def get_config(self):
         return {**super().get_config(), "rho": self.rho, "epsilon": self.epsilon}

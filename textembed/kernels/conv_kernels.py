@@ -1,12 +1,11 @@
-"""Kernels behind :mod:`textembed.layers.conv` and :mod:`textembed.layers.pooling`.
+"""Kernels behind :mod:`textembed.layers.conv`: patches, their adjoint, shifted sums.
 
 Pure ``@njit(cache=True)`` functions: arrays and scalars in, arrays out.
 Everything works on channels-last 4D arrays ``(batch, height, width,
 channels)``; 1D layers pass ``height == 1`` and the layers transpose
 channels-first data before and after.  Padding is implicit: positions outside
-the input read as zero (convolution) or are skipped (max pooling).  The
-arrays may be float32 or float64 (the gradient checks run in float64); the
-output has the dtype of the input.
+the input read as zero.  The arrays may be float32 or float64 (the gradient
+checks run in float64); the output has the dtype of the input.
 
 The matrix products of a convolution are done in numpy between these kernels
 (``cols @ kernel``), so BLAS runs on few, large, contiguous products.
@@ -56,6 +55,35 @@ def im2col_into(x, kh, kw, sh, sw, dh, dw, pad_top, pad_left, out_h, out_w, cols
                 row += 1
 
 
+@njit(cache=True, inline="always")
+def _window_add(dx, patch, scale, b, oh, ow, x, dpatch, gather, kh, kw, sh, sw, dh, dw,
+                pad_top, pad_left):
+    """Add a scaled patch row into one window of an image gradient (and the window into a patch).
+
+    dx: (B, H, W, C); patch, dpatch: (kh * kw * C,) ordered (i, j, c) as a row
+    of :func:`im2col_into`; the window is the one read for output position
+    (oh, ow) of image b.  Over the taps inside the image: ``dx[b, ii, jj, c]
+    += scale * patch[(i * kw + j) * C + c]``, and with ``gather`` first
+    ``dpatch[...] += scale * x[b, ii, jj, c]`` (x: (B, H, W, C)).  Callers
+    pass ``gather`` as a constant, so the branch folds away; without it, x
+    and dpatch are not read.
+    """
+    H, W, C = dx.shape[1], dx.shape[2], dx.shape[3]
+    for i in range(kh):
+        ii = oh * sh - pad_top + i * dh
+        if ii < 0 or ii >= H:
+            continue
+        for j in range(kw):
+            jj = ow * sw - pad_left + j * dw
+            if jj < 0 or jj >= W:
+                continue
+            off = (i * kw + j) * C
+            for c in range(C):
+                if gather:
+                    dpatch[off + c] += scale * x[b, ii, jj, c]
+                dx[b, ii, jj, c] += scale * patch[off + c]
+
+
 @njit(cache=True)
 def col2im(dcols, B, H, W, C, kh, kw, sh, sw, dh, dw, pad_top, pad_left, out_h, out_w):
     """The adjoint of :func:`im2col`: sum the rows of ``dcols`` back into an image.
@@ -64,76 +92,14 @@ def col2im(dcols, B, H, W, C, kh, kw, sh, sw, dh, dw, pad_top, pad_left, out_h, 
     (B, H, W, C), same dtype; entries that fall in the padding are dropped.
     """
     dx = np.zeros((B, H, W, C), dtype=dcols.dtype)
+    one = dcols.dtype.type(1)
     row = 0
     for b in range(B):
         for oh in range(out_h):
             for ow in range(out_w):
-                for i in range(kh):
-                    ii = oh * sh - pad_top + i * dh
-                    if ii < 0 or ii >= H:
-                        continue
-                    for j in range(kw):
-                        jj = ow * sw - pad_left + j * dw
-                        if jj < 0 or jj >= W:
-                            continue
-                        off = (i * kw + j) * C
-                        for c in range(C):
-                            dx[b, ii, jj, c] += dcols[row, off + c]
+                _window_add(dx, dcols[row], one, b, oh, ow, dx, dcols[row], False, kh, kw, sh,
+                            sw, dh, dw, pad_top, pad_left)
                 row += 1
-    return dx
-
-
-@njit(cache=True)
-def max_pool_forward(x, ph, pw, sh, sw, pad_top, pad_left, out_h, out_w):
-    """Max over (ph, pw) windows with strides (sh, sw); padded positions are skipped.
-
-    x: (B, H, W, C) float.  Returns ``out`` (B, out_h, out_w, C), same dtype, and
-    ``arg`` (B, out_h, out_w, C) int64, the flat position ``row * W + col`` of
-    the maximum in x (the first one on ties), for the backward pass.  Every
-    window must hold at least one position inside x.
-    """
-    B, H, W, C = x.shape
-    out = np.empty((B, out_h, out_w, C), dtype=x.dtype)
-    arg = np.empty((B, out_h, out_w, C), dtype=np.int64)
-    for b in range(B):
-        for oh in range(out_h):
-            r0 = oh * sh - pad_top
-            r1 = min(r0 + ph, H)
-            r0 = max(r0, 0)
-            for ow in range(out_w):
-                c0 = ow * sw - pad_left
-                c1 = min(c0 + pw, W)
-                c0 = max(c0, 0)
-                for c in range(C):
-                    out[b, oh, ow, c] = x[b, r0, c0, c]
-                    arg[b, oh, ow, c] = r0 * W + c0
-                for ii in range(r0, r1):
-                    for jj in range(c0, c1):
-                        if ii == r0 and jj == c0:
-                            continue
-                        pos = ii * W + jj
-                        for c in range(C):
-                            v = x[b, ii, jj, c]
-                            if v > out[b, oh, ow, c]:
-                                out[b, oh, ow, c] = v
-                                arg[b, oh, ow, c] = pos
-    return out, arg
-
-
-@njit(cache=True)
-def max_pool_backward(grad, arg, H, W):
-    """Route ``grad`` (B, out_h, out_w, C) to the argmax positions ``arg``.
-
-    Returns dx (B, H, W, C) with the dtype of grad (overlapping windows add up).
-    """
-    B, out_h, out_w, C = grad.shape
-    dx = np.zeros((B, H, W, C), dtype=grad.dtype)
-    for b in range(B):
-        for oh in range(out_h):
-            for ow in range(out_w):
-                for c in range(C):
-                    pos = arg[b, oh, ow, c]
-                    dx[b, pos // W, pos % W, c] += grad[b, oh, ow, c]
     return dx
 
 
@@ -190,16 +156,6 @@ def conv_backward_sparse(x, grad, kernel_t, kh, kw, sh, sw, dh, dw,
             v = grad[row, f]
             if v == 0.0:
                 continue
-            for i in range(kh):
-                ii = oh * sh - pad_top + i * dh
-                if ii < 0 or ii >= H:
-                    continue
-                for j in range(kw):
-                    jj = ow * sw - pad_left + j * dw
-                    if jj < 0 or jj >= W:
-                        continue
-                    off = (i * kw + j) * C
-                    for c in range(C):
-                        dkernel_t[f, off + c] += v * x[b, ii, jj, c]
-                        dx[b, ii, jj, c] += v * kernel_t[f, off + c]
+            _window_add(dx, kernel_t[f], v, b, oh, ow, x, dkernel_t[f], True, kh, kw, sh, sw,
+                        dh, dw, pad_top, pad_left)
     return dkernel_t, dx

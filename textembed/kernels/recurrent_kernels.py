@@ -1,4 +1,4 @@
-"""Kernels behind :mod:`textembed.layers.recurrent`: the gate arithmetic of one time step.
+"""Kernels behind the LSTM and GRU layers: the gate arithmetic of one time step.
 
 Pure ``@njit(cache=True)`` functions on C-contiguous arrays of one float
 dtype (float32 in training, float64 in the gradient checks); outputs are
@@ -194,6 +194,27 @@ def derivative_array(y, code):
     return out
 
 
+# -- the start of a backward step, shared by the step kernels (inlined) --------
+
+@njit(**_NJIT, inline="always")
+def _masked_backward_row(b, mask, drec, gout, dh_carry, dz):
+    """Start batch row b of a backward step; True at a masked step.
+
+    Adds the gradient reaching this step's output, ``drec[b] + gout[b]``, to
+    ``dh_carry[b]`` (all (B, U)); at a masked step zeroes the gate gradient
+    ``dz[b]``, and ``dh_carry[b]`` goes on to the previous step as it is.
+    """
+    dh = dh_carry[b]
+    rb = drec[b]
+    gb = gout[b]
+    for j in range(dh.shape[0]):
+        dh[j] += rb[j] + gb[j]
+    if mask[b]:
+        return False
+    dz[b, :] = 0.0
+    return True
+
+
 # -- LSTM ---------------------------------------------------------------------
 
 @njit(**_NJIT)
@@ -254,15 +275,10 @@ def lstm_backward_step(drec, gout, dh_carry, dc, gates, c_tm1, ac, mask, act, ra
     pa = _typed_params(act, dc[0, 0])
     pr = _typed_params(ract, dc[0, 0])
     for b in range(B):
-        dh = dh_carry[b]
-        rb = drec[b]
-        gb = gout[b]
-        for j in range(U):
-            dh[j] += rb[j] + gb[j]
-        d = dz[b]
-        if not mask[b]:
-            d[:] = 0.0
+        if _masked_backward_row(b, mask, drec, gout, dh_carry, dz):
             continue
+        dh = dh_carry[b]
+        d = dz[b]
         g = gates[b]
         ab = ac[b]
         cb = dc[b]
@@ -437,17 +453,12 @@ def gru_backward_step_ra(drec, gout, dh_carry, gates, inner, h_tm1, mask, act, r
     pa = _typed_params(act, dh_carry[0, 0])
     pr = _typed_params(ract, dh_carry[0, 0])
     for b in range(B):
+        if _masked_backward_row(b, mask, drec, gout, dh_carry, dx):
+            di[b, :] = 0.0
+            continue
         dh = dh_carry[b]
-        rb = drec[b]
-        gb = gout[b]
-        for j in range(U):
-            dh[j] += rb[j] + gb[j]
         d = dx[b]
         e = di[b]
-        if not mask[b]:
-            d[:] = 0.0
-            e[:] = 0.0
-            continue
         g = gates[b]
         prev = h_tm1[b]
         inn = inner[b]

@@ -1,10 +1,11 @@
-"""Kernels behind :mod:`textembed.sequence`.
+"""Kernels behind :mod:`textembed.sequence`: padding, and the couples of Keras'
+``skipgrams`` (the word2vec trainer's kernels are in :mod:`.word2vec_kernels`).
 
 Every function here is a pure ``@njit(cache=True)`` function: arrays and
-scalars in, arrays out, no module state.  Randomness comes from a small
-splitmix64 generator whose whole state is one ``uint64`` held in a
-1-element ``uint64`` array that the caller owns and passes in; the kernels
-advance it in place, so the caller can continue the stream or reseed it.
+scalars in, arrays out, no module state.  Randomness comes from the
+splitmix64 generator of :mod:`.random_kernels`, its state a 1-element
+``uint64`` array that the caller owns and passes in; the kernels advance it
+in place, so the caller can continue the stream or reseed it.
 
 The Python API in :mod:`textembed.sequence` validates every argument before
 calling in here; the kernels assume valid input and do not check bounds
@@ -14,53 +15,7 @@ gives up on anything unexpected).
 import numpy as np
 from numba import njit
 
-
-# --------------------------------------------------------------------------
-# Random numbers: splitmix64 (Steele, Lea & Flood 2014; the seeding generator
-# of xoshiro).  All arithmetic stays in uint64: mixing uint64 with int64 in
-# numba promotes to float64, so every constant is wrapped in np.uint64.
-# --------------------------------------------------------------------------
-
-@njit(cache=True)
-def rng_next(state):
-    """Advance ``state`` (uint64[1]) and return 64 random bits (uint64)."""
-    z = state[0] + np.uint64(0x9E3779B97F4A7C15)
-    state[0] = z
-    z = (z ^ (z >> np.uint64(30))) * np.uint64(0xBF58476D1CE4E5B9)
-    z = (z ^ (z >> np.uint64(27))) * np.uint64(0x94D049BB133111EB)
-    return z ^ (z >> np.uint64(31))
-
-
-@njit(cache=True)
-def rng_uniform(state):
-    """A float64 drawn uniformly from [0, 1) with 53 random bits."""
-    top53 = rng_next(state) >> np.uint64(11)
-    return np.float64(top53) * (1.0 / 9007199254740992.0)  # / 2**53
-
-
-@njit(cache=True)
-def rng_below(state, n):
-    """An int64 drawn uniformly from [0, n), ``n >= 1``, without modulo bias.
-
-    Rejects the lowest ``2**64 mod n`` raw values so that every residue is
-    equally likely (the rejection rate is below ``n / 2**64``).
-    """
-    bound = np.uint64(n)
-    threshold = (np.uint64(0) - bound) % bound
-    x = rng_next(state)
-    while x < threshold:
-        x = rng_next(state)
-    return np.int64(x % bound)
-
-
-@njit(cache=True)
-def shuffle_inplace(values, state):
-    """Fisher-Yates shuffle of the 1-D array ``values`` in place."""
-    for i in range(values.shape[0] - 1, 0, -1):
-        j = rng_below(state, i + 1)
-        tmp = values[i]
-        values[i] = values[j]
-        values[j] = tmp
+from .random_kernels import rng_below, rng_uniform, shuffle_inplace
 
 
 # --------------------------------------------------------------------------

@@ -16,7 +16,9 @@ _FAMILIES = {
                 "GlobalMaxPooling1D", "GlobalAveragePooling1D",
                 "GlobalMaxPool1D", "GlobalAveragePool1D"],
     "merge": ["Parallel"],
-    "recurrent": ["LSTM", "GRU", "Bidirectional"],
+    "lstm": ["LSTM"],
+    "gru": ["GRU"],
+    "bidirectional": ["Bidirectional"],
 }
 _MODULE_OF = {name: family for family, names in _FAMILIES.items() for name in names}
 

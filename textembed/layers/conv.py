@@ -45,14 +45,14 @@ channels_last.
 import numpy as np
 
 from .. import activations as activations_module
-from .. import constraints as constraints_module
-from .. import initializers as initializers_module
-from .. import regularizers as regularizers_module
 from ..kernels.conv_kernels import col2im, conv1d_shift_sum, conv_backward_sparse, im2col_into
-from .base import Layer
+from .base import Layer, Weight, check_positive_int
+from .config import keras1_keywords, rename_legacy_keywords, set_weight_options, \
+    weight_options_config
+from .spatial import (as_2d, conv_output_length, from_4d, normalize_choice, normalize_data_format,
+                      normalize_tuple, split_spatial_shape, to_4d)
 
 _PADDINGS = ("valid", "same")
-_DATA_FORMATS = ("channels_last", "channels_first")
 # The backward pass visits only the non-zero output gradients when fewer than
 # 1 in this many are non-zero (measured: at 2% non-zeros, as behind
 # GlobalMaxPooling1D in Kim's CNN, 4x faster than the two BLAS products; even
@@ -60,52 +60,12 @@ _DATA_FORMATS = ("channels_last", "channels_first")
 _SPARSE_BACKWARD_RATIO = 12
 
 
-def normalize_tuple(value, n, what, layer_name):
-    """An int or a sequence of n ints -> a tuple of n positive ints (ValueError otherwise)."""
-    if isinstance(value, (int, np.integer)):
-        values = (int(value),) * n
-    else:
-        try:
-            values = tuple(int(v) for v in value)
-        except TypeError:
-            values = ()
-        if len(values) != n:
-            raise ValueError(f"layer {layer_name!r}: {what} must be an int or {n} ints, "
-                             f"got {value!r}")
-    if any(v < 1 for v in values):
-        raise ValueError(f"layer {layer_name!r}: {what} must be positive, got {value!r}")
-    return values
-
-
-def normalize_choice(value, choices, what, layer_name):
-    value = str(value).lower()
-    if value not in choices:
-        raise ValueError(f"layer {layer_name!r}: unknown {what} {value!r}; "
-                         f"valid values: {', '.join(choices)}")
-    return value
-
-
-def conv_output_length(length, kernel, padding, stride, dilation=1):
-    """Output length along one axis and the zeros added before it: (out, pad_before).
-
-    ``length`` may be None (unknown), giving (None, None).
-    """
-    if length is None:
-        return None, None
-    effective = (kernel - 1) * dilation + 1
-    if padding == "valid":
-        return (length - effective) // stride + 1, 0
-    if padding == "causal":
-        return (length - 1) // stride + 1, effective - 1
-    out = -(-length // stride)
-    total = max((out - 1) * stride + effective - length, 0)
-    return out, total // 2
-
-
 class _Conv(Layer):
     """Shared machinery of Conv1D and Conv2D (``rank`` spatial axes, 1 or 2)."""
 
     rank = None
+    kernel = Weight()
+    bias = Weight()
 
     def __init__(self, filters, kernel_size, strides=1, padding="valid",
                  data_format="channels_last", dilation_rate=1, activation=None, use_bias=True,
@@ -113,25 +73,17 @@ class _Conv(Layer):
                  kernel_regularizer=None, bias_regularizer=None, activity_regularizer=None,
                  kernel_constraint=None, bias_constraint=None, **kwargs):
         super().__init__(activity_regularizer=activity_regularizer, **kwargs)
-        if isinstance(filters, bool) or not isinstance(filters, (int, np.integer)) or filters < 1:
-            raise ValueError(f"layer {self.name!r}: filters must be a positive int, got {filters!r}")
-        self.filters = int(filters)
+        self.filters = check_positive_int(self, "filters", filters)
         self.kernel_size = normalize_tuple(kernel_size, self.rank, "kernel_size", self.name)
         self.strides = normalize_tuple(strides, self.rank, "strides", self.name)
         self.dilation_rate = normalize_tuple(dilation_rate, self.rank, "dilation_rate", self.name)
         paddings = _PADDINGS + (("causal",) if self.rank == 1 else ())
         self.padding = normalize_choice(padding, paddings, "padding", self.name)
-        if data_format is None:
-            data_format = "channels_last"
-        self.data_format = normalize_choice(data_format, _DATA_FORMATS, "data_format", self.name)
+        self.data_format = normalize_data_format(data_format, self.name)
         self.activation = activations_module.get(activation)
         self.use_bias = bool(use_bias)
-        self.kernel_initializer = initializers_module.get(kernel_initializer)
-        self.bias_initializer = initializers_module.get(bias_initializer)
-        self.kernel_regularizer = regularizers_module.get(kernel_regularizer)
-        self.bias_regularizer = regularizers_module.get(bias_regularizer)
-        self.kernel_constraint = constraints_module.get(kernel_constraint)
-        self.bias_constraint = constraints_module.get(bias_constraint)
+        set_weight_options(self, "kernel", kernel_initializer, kernel_regularizer, kernel_constraint)
+        set_weight_options(self, "bias", bias_initializer, bias_regularizer, bias_constraint)
         self._cache = None
         self._cols_buffer = None
 
@@ -139,14 +91,7 @@ class _Conv(Layer):
 
     def _split_shape(self, input_shape):
         """(batch, spatial tuple, channels) of a full input shape."""
-        input_shape = tuple(input_shape)
-        if len(input_shape) != self.rank + 2:
-            raise ValueError(f"layer {self.name!r} expects inputs with {self.rank + 2} axes "
-                             f"(batch, {'spatial, ' * self.rank}channels), got inputs of shape "
-                             f"{input_shape}")
-        if self.data_format == "channels_last":
-            return input_shape[0], input_shape[1:-1], input_shape[-1]
-        return input_shape[0], input_shape[2:], input_shape[1]
+        return split_spatial_shape(input_shape, self.rank, self.data_format, self.name)
 
     def _geometry(self, spatial):
         """Per spatial axis: (output length, zeros before)."""
@@ -171,8 +116,7 @@ class _Conv(Layer):
         if channels is None:
             raise ValueError(f"layer {self.name!r}: the channel axis of the input must be known, "
                              f"got input shape {tuple(input_shape)}")
-        self._weights, self._weight_names, self.grads = [], [], []
-        self._regularizers, self._constraints, self._trainable_flags = [], [], []
+        self._clear_weights()
         self.add_weight("kernel", self.kernel_size + (channels, self.filters),
                         self.kernel_initializer, self.kernel_regularizer, self.kernel_constraint)
         if self.use_bias:
@@ -183,14 +127,6 @@ class _Conv(Layer):
 
     # -- forward / backward ------------------------------------------------
 
-    def _to_4d(self, x):
-        """Input array -> C-contiguous channels-last (B, H, W, C) (H = 1 for Conv1D)."""
-        if self.data_format == "channels_first":
-            x = np.moveaxis(x, 1, -1)
-        if self.rank == 1:
-            x = x[:, None]
-        return np.ascontiguousarray(x)
-
     def forward(self, inputs, training=False, mask=None):
         """inputs: float array of the input shape (see the module docstring); mask ignored.
 
@@ -198,21 +134,18 @@ class _Conv(Layer):
         """
         if not self.built:
             self.build((None,) + tuple(np.shape(inputs)[1:]))
-        kernel = self._weights[0]
+        kernel = self.kernel
         x = np.asarray(inputs)
         _, spatial, channels = self._split_shape(x.shape)
         if channels != self.in_channels:
             raise ValueError(f"layer {self.name!r} was built for {self.in_channels} input channels, "
                              f"got inputs of shape {x.shape}")
-        x4 = self._to_4d(x.astype(kernel.dtype, copy=False))
+        x4 = to_4d(x.astype(kernel.dtype, copy=False), self.rank, self.data_format)
         B, H, W, C = x4.shape
-        geometry = self._geometry(spatial)
-        if self.rank == 1:
-            geometry = [(1, 0)] + geometry
-        (out_h, pad_top), (out_w, pad_left) = geometry
-        kh, kw = (1,) + self.kernel_size if self.rank == 1 else self.kernel_size
-        sh, sw = (1,) + self.strides if self.rank == 1 else self.strides
-        dh, dw = (1,) + self.dilation_rate if self.rank == 1 else self.dilation_rate
+        (out_h, pad_top), (out_w, pad_left) = as_2d(self._geometry(spatial), self.rank, (1, 0))
+        kh, kw = as_2d(self.kernel_size, self.rank)
+        sh, sw = as_2d(self.strides, self.rank)
+        dh, dw = as_2d(self.dilation_rate, self.rank)
         params = (kh, kw, sh, sw, dh, dw, pad_top, pad_left, out_h, out_w)
         if self.rank == 1 and sw == 1:
             # Stride-1 1D: one product of the input with all kernel taps side by side,
@@ -225,7 +158,7 @@ class _Conv(Layer):
             cols = self._patches(x4, params)
             z = cols @ kernel.reshape(-1, self.filters)
         if self.use_bias:
-            z += self._weights[1]
+            z += self.bias
         z = z.reshape((B,) + (out_h, out_w)[2 - self.rank:] + (self.filters,))
         if self.data_format == "channels_first":
             z = np.ascontiguousarray(np.moveaxis(z, -1, 1))
@@ -251,7 +184,7 @@ class _Conv(Layer):
         if self._cache is None:
             raise RuntimeError(f"layer {self.name!r}: backward called before forward")
         _, _, z, y, _ = self._cache
-        g = np.asarray(grad_output, dtype=self._weights[0].dtype)
+        g = np.asarray(grad_output, dtype=self.kernel.dtype)
         g = self._activity_backward(g)
         if z is not None:
             g = self.activation.backward(g, z, y)
@@ -263,29 +196,25 @@ class _Conv(Layer):
             raise RuntimeError(f"layer {self.name!r}: backward called before forward")
         x4, cols, _, _, params = self._cache
         B, H, W, C = x4.shape
-        kernel = self._weights[0]
+        kernel = self.kernel
         g = np.asarray(grad_z, dtype=kernel.dtype)
         if self.data_format == "channels_first":
             g = np.moveaxis(g, 1, -1)
         g = np.ascontiguousarray(g).reshape(-1, self.filters)
         if self.use_bias:
-            self.grads[1][...] = g.sum(axis=0)
+            self.set_gradient("bias", g.sum(axis=0))
         kernel_matrix = kernel.reshape(-1, self.filters)
         if np.count_nonzero(g) * _SPARSE_BACKWARD_RATIO < g.size:
             # Mostly zeros (behind a global max pooling, say): visit only the non-zeros.
             kernel_t = np.ascontiguousarray(kernel_matrix.T)
             dkernel_t, dx = conv_backward_sparse(x4, g, kernel_t, *params)
-            self.grads[0][...] = dkernel_t.T.reshape(kernel.shape)
+            self.set_gradient("kernel", dkernel_t.T.reshape(kernel.shape))
         else:
             if cols is None:
                 cols = self._patches(x4, params)
-            self.grads[0][...] = (cols.T @ g).reshape(kernel.shape)
+            self.set_gradient("kernel", (cols.T @ g).reshape(kernel.shape))
             dx = col2im(g @ kernel_matrix.T, B, H, W, C, *params)
-        if self.rank == 1:
-            dx = dx[:, 0]
-        if self.data_format == "channels_first":
-            dx = np.ascontiguousarray(np.moveaxis(dx, -1, 1))
-        return dx
+        return from_4d(dx, self.rank, self.data_format)
 
     # -- configuration -----------------------------------------------------
 
@@ -300,26 +229,15 @@ class _Conv(Layer):
             "dilation_rate": list(self.dilation_rate),
             "activation": activations_module.serialize(self.activation),
             "use_bias": self.use_bias,
-            "kernel_initializer": initializers_module.serialize(self.kernel_initializer),
-            "bias_initializer": initializers_module.serialize(self.bias_initializer),
-            "kernel_regularizer": regularizers_module.serialize(self.kernel_regularizer),
-            "bias_regularizer": regularizers_module.serialize(self.bias_regularizer),
-            "kernel_constraint": constraints_module.serialize(self.kernel_constraint),
-            "bias_constraint": constraints_module.serialize(self.bias_constraint),
+            **weight_options_config(self, ("kernel", "bias")),
         })
         return config
 
 
-def _legacy_common(kwargs):
-    """Translate the Keras 1 keyword names shared by both convolutions, in place."""
-    renames = {"init": "kernel_initializer", "W_regularizer": "kernel_regularizer",
-               "b_regularizer": "bias_regularizer", "W_constraint": "kernel_constraint",
-               "b_constraint": "bias_constraint", "bias": "use_bias", "border_mode": "padding"}
-    for old, new in renames.items():
-        if old in kwargs:
-            if new in kwargs:
-                raise TypeError(f"both {old!r} (Keras 1) and {new!r} given")
-            kwargs[new] = kwargs.pop(old)
+# Keras 1 keyword names of both convolutions.
+_KERAS1_NAMES = {"init": "kernel_initializer", "W_regularizer": "kernel_regularizer",
+                 "b_regularizer": "bias_regularizer", "W_constraint": "kernel_constraint",
+                 "b_constraint": "bias_constraint", "bias": "use_bias", "border_mode": "padding"}
 
 
 class Conv1D(_Conv):
@@ -334,16 +252,9 @@ class Conv1D(_Conv):
 
     rank = 1
 
+    @keras1_keywords({"nb_filter": "filters", "filter_length": "kernel_size",
+                      "subsample_length": "strides", **_KERAS1_NAMES})
     def __init__(self, filters=None, kernel_size=None, strides=1, padding="valid", *args, **kwargs):
-        if "nb_filter" in kwargs:
-            filters = kwargs.pop("nb_filter")
-        if "filter_length" in kwargs:
-            kernel_size = kwargs.pop("filter_length")
-        if "subsample_length" in kwargs:
-            strides = kwargs.pop("subsample_length")
-        if "border_mode" in kwargs:
-            padding = kwargs.pop("border_mode")
-        _legacy_common(kwargs)
         input_length = kwargs.pop("input_length", None)
         if kwargs.get("input_dim") is not None and "input_shape" not in kwargs:
             kwargs["input_shape"] = (input_length, kwargs.pop("input_dim"))
@@ -378,9 +289,7 @@ class Conv2D(_Conv):
         for old in ("border_mode", "subsample", "dim_ordering", "init", "W_regularizer",
                     "b_regularizer", "W_constraint", "b_constraint", "bias"):
             legacy = legacy or old in kwargs
-        if "subsample" in kwargs:
-            kwargs["strides"] = kwargs.pop("subsample")
-        _legacy_common(kwargs)
+        rename_legacy_keywords(kwargs, {"subsample": "strides", **_KERAS1_NAMES}, "Conv2D")
         ordering = kwargs.pop("dim_ordering", None)
         if ordering is not None:
             if ordering not in ("th", "tf"):

@@ -6,10 +6,9 @@ gradient checks); inputs are cast to it. Shapes below use ``N`` for the batch.
 import numpy as np
 
 from .. import activations as activations_module
-from .. import constraints as constraints_module
-from .. import initializers as initializers_module
 from .. import regularizers as regularizers_module
-from .base import Layer, check_last_dim
+from .base import Layer, Weight, check_last_dim, check_positive_int
+from .config import set_weight_options, weight_options_config
 
 
 def _float_input(x, dtype=None):
@@ -28,13 +27,6 @@ def _prod(dims):
     return out
 
 
-def _serialize_initializer(init):
-    if hasattr(init, "get_config"):
-        return initializers_module.serialize(init)
-    raise ValueError(f"initializer {init!r} cannot be saved in a layer config; "
-                     f"use an initializer name or a textembed.initializers class")
-
-
 class Dense(Layer):
     """``output = activation(inputs @ kernel + bias)`` on the last axis.
 
@@ -45,31 +37,25 @@ class Dense(Layer):
     """
 
     supports_masking = True
+    kernel = Weight()
+    bias = Weight()
 
     def __init__(self, units, activation=None, use_bias=True, kernel_initializer="glorot_uniform",
                  bias_initializer="zeros", kernel_regularizer=None, bias_regularizer=None,
                  activity_regularizer=None, kernel_constraint=None, bias_constraint=None,
-                 weights=None, **kwargs):
+                 **kwargs):
         super().__init__(activity_regularizer=activity_regularizer, **kwargs)
-        if isinstance(units, bool) or not isinstance(units, (int, np.integer)) or units <= 0:
-            raise ValueError(f"layer {self.name!r}: units must be a positive integer, "
-                             f"got {units!r}")
-        self.units = int(units)
+        self.units = check_positive_int(self, "units", units)
         self.activation = activations_module.get(activation)
         self.use_bias = bool(use_bias)
-        self.kernel_initializer = initializers_module.get(kernel_initializer)
-        self.bias_initializer = initializers_module.get(bias_initializer)
-        self.kernel_regularizer = regularizers_module.get(kernel_regularizer)
-        self.bias_regularizer = regularizers_module.get(bias_regularizer)
-        self.kernel_constraint = constraints_module.get(kernel_constraint)
-        self.bias_constraint = constraints_module.get(bias_constraint)
-        self._initial_weights = weights
+        set_weight_options(self, "kernel", kernel_initializer, kernel_regularizer, kernel_constraint)
+        set_weight_options(self, "bias", bias_initializer, bias_regularizer, bias_constraint)
         self._cache = None
 
     def build(self, input_shape):
         input_shape = tuple(input_shape)
         if self.built:
-            check_last_dim(self, input_shape, self._weights[0].shape[0])
+            check_last_dim(self, input_shape, self.kernel.shape[0])
             return
         if len(input_shape) < 2:
             raise ValueError(f"layer {self.name!r} needs inputs of shape (batch, ..., features), "
@@ -84,15 +70,12 @@ class Dense(Layer):
             self.add_weight("bias", (self.units,), self.bias_initializer, self.bias_regularizer,
                             self.bias_constraint)
         super().build(input_shape)
-        if self._initial_weights is not None:
-            self.set_weights(self._initial_weights)
-            self._initial_weights = None
 
     def compute_output_shape(self, input_shape):
         return tuple(input_shape[:-1]) + (self.units,)
 
     def forward(self, inputs, training=False, mask=None):
-        kernel = self._weights[0]
+        kernel = self.kernel
         x = _float_input(inputs, kernel.dtype)
         if x.ndim < 2 or x.shape[-1] != kernel.shape[0]:
             raise ValueError(f"layer {self.name!r} expects inputs of shape "
@@ -100,7 +83,7 @@ class Dense(Layer):
         x2 = x.reshape(-1, kernel.shape[0])
         z = x2 @ kernel
         if self.use_bias:
-            z += self._weights[1]
+            z += self.bias
         y = self.activation.forward(z)
         self._cache = (x2, z, y, x.shape)
         return self._activity_forward(y.reshape(x.shape[:-1] + (self.units,)))
@@ -115,21 +98,15 @@ class Dense(Layer):
         """Backward pass from the gradient for ``inputs @ kernel + bias`` (shape (N, ..., units))."""
         x2, z, _, in_shape = self._cache
         gz = np.asarray(grad_z, dtype=z.dtype).reshape(-1, self.units)
-        self.grads[0] = x2.T @ gz
+        self.set_gradient("kernel", x2.T @ gz)
         if self.use_bias:
-            self.grads[1] = gz.sum(axis=0)
-        return (gz @ self._weights[0].T).reshape(in_shape)
+            self.set_gradient("bias", gz.sum(axis=0))
+        return (gz @ self.kernel.T).reshape(in_shape)
 
     def get_config(self):
         return {**super().get_config(), "units": self.units,
                 "activation": activations_module.serialize(self.activation),
-                "use_bias": self.use_bias,
-                "kernel_initializer": _serialize_initializer(self.kernel_initializer),
-                "bias_initializer": _serialize_initializer(self.bias_initializer),
-                "kernel_regularizer": regularizers_module.serialize(self.kernel_regularizer),
-                "bias_regularizer": regularizers_module.serialize(self.bias_regularizer),
-                "kernel_constraint": constraints_module.serialize(self.kernel_constraint),
-                "bias_constraint": constraints_module.serialize(self.bias_constraint)}
+                "use_bias": self.use_bias, **weight_options_config(self, ("kernel", "bias"))}
 
 
 class Dropout(Layer):
@@ -261,9 +238,7 @@ class RepeatVector(Layer):
 
     def __init__(self, n, **kwargs):
         super().__init__(**kwargs)
-        if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n <= 0:
-            raise ValueError(f"layer {self.name!r}: n must be a positive integer, got {n!r}")
-        self.n = int(n)
+        self.n = check_positive_int(self, "n", n)
 
     def build(self, input_shape):
         if len(input_shape) != 2:

@@ -1,12 +1,9 @@
 """Embedding: integer ids -> rows of a trainable matrix, with sparse row gradients."""
 import numpy as np
 
-from .. import constraints as constraints_module
-from .. import initializers as initializers_module
-from .. import regularizers as regularizers_module
 from ..kernels.embedding_kernels import embedding_row_grads
-from .base import Layer
-from .core import _serialize_initializer
+from .base import Layer, Weight, check_positive_int
+from .config import set_weight_options, weight_options_config
 
 
 class Embedding(Layer):
@@ -16,8 +13,8 @@ class Embedding(Layer):
     ``[0, input_dim)`` (float arrays of whole numbers are accepted, as in Keras);
     embeddings: float32 (input_dim, output_dim); output: (N, ..., output_dim).
 
-    Backward is sparse: ``grads[0]`` holds one summed gradient row per distinct
-    id of the batch, shape (m, output_dim), and ``sparse_rows[0]`` the m row ids,
+    Backward is sparse: the gradient of ``embeddings`` holds one summed row per
+    distinct id of the batch, shape (m, output_dim), with the m row ids in ``sparse_rows``,
     so optimizers touch only those rows. With an ``embeddings_regularizer`` (whose
     gradient is dense) the gradient is the full (input_dim, output_dim) matrix.
 
@@ -26,6 +23,8 @@ class Embedding(Layer):
     Pretrained vectors: ``Embedding(n, d, weights=[matrix], trainable=False)`` as in
     Keras, or ``Embedding.from_pretrained(matrix, freeze=True)``.
     """
+
+    embeddings = Weight()
 
     def __init__(self, input_dim, output_dim, embeddings_initializer="uniform",
                  embeddings_regularizer=None, activity_regularizer=None,
@@ -40,15 +39,10 @@ class Embedding(Layer):
                 kwargs["input_shape"] = (input_length,)
         super().__init__(trainable=trainable, activity_regularizer=activity_regularizer,
                          **kwargs)
-        for arg, value in (("input_dim", input_dim), ("output_dim", output_dim)):
-            if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value <= 0:
-                raise ValueError(f"layer {self.name!r}: {arg} must be a positive integer, "
-                                 f"got {value!r}")
-        self.input_dim = int(input_dim)
-        self.output_dim = int(output_dim)
-        self.embeddings_initializer = initializers_module.get(embeddings_initializer)
-        self.embeddings_regularizer = regularizers_module.get(embeddings_regularizer)
-        self.embeddings_constraint = constraints_module.get(embeddings_constraint)
+        self.input_dim = check_positive_int(self, "input_dim", input_dim)
+        self.output_dim = check_positive_int(self, "output_dim", output_dim)
+        set_weight_options(self, "embeddings", embeddings_initializer, embeddings_regularizer,
+                           embeddings_constraint)
         self.mask_zero = bool(mask_zero)
         self.input_length = input_length
         if weights is not None:
@@ -78,9 +72,6 @@ class Embedding(Layer):
                         self.embeddings_constraint)
         self._slot_of = np.full(self.input_dim, -1, dtype=np.int64)
         super().build(input_shape)
-        if self._initial_weights is not None:
-            self.set_weights(self._initial_weights)
-            self._initial_weights = None
 
     def add_rows(self, rows):
         """Grow the built table by ``rows`` (k, output_dim): ids ``input_dim`` to
@@ -94,7 +85,7 @@ class Embedding(Layer):
         if rows.ndim != 2 or rows.shape[1] != self.output_dim:
             raise ValueError(f"layer {self.name!r}: add_rows needs an array of shape "
                              f"(k, {self.output_dim}), got {rows.shape}")
-        self._weights[0] = np.concatenate([self._weights[0], rows])
+        self._replace_weight("embeddings", np.concatenate([self.embeddings, rows]))
         self.input_dim += len(rows)
         self._slot_of = np.full(self.input_dim, -1, dtype=np.int64)
         self.zero_grads()
@@ -129,35 +120,29 @@ class Embedding(Layer):
     def forward(self, inputs, training=False, mask=None):
         ids = self._check_ids(inputs)
         self._ids = ids
-        return self._activity_forward(np.take(self._weights[0], ids, axis=0))
+        return self._activity_forward(np.take(self.embeddings, ids, axis=0))
 
     def backward(self, grad_output):
-        """Fills ``grads[0]`` / ``sparse_rows[0]``; returns None (ids have no gradient)."""
+        """Sets the (sparse) gradient of ``embeddings``; returns None (ids have no gradient)."""
         g = self._activity_backward(grad_output)
         if not self.trainable:
             return None
-        table = self._weights[0]
+        table = self.embeddings
         g2 = np.ascontiguousarray(g, dtype=table.dtype).reshape(-1, self.output_dim)
         ids = np.ascontiguousarray(self._ids, dtype=np.int64).reshape(-1)
         rows, row_grads = embedding_row_grads(ids, g2, self._slot_of)
         if self.embeddings_regularizer is None:
-            self.grads[0] = row_grads
-            self.sparse_rows[0] = rows
+            self.set_gradient("embeddings", row_grads, rows=rows)
         else:
             dense = np.zeros_like(table)
             dense[rows] = row_grads
-            self.grads[0] = dense
-            self.sparse_rows[0] = None
+            self.set_gradient("embeddings", dense)
         return None
 
     def zero_grads(self):
-        self.grads[0] = np.zeros_like(self._weights[0])
-        self.sparse_rows[0] = None
+        self.set_gradient("embeddings", np.zeros_like(self.embeddings))
 
     def get_config(self):
         return {**super().get_config(), "input_dim": self.input_dim,
-                "output_dim": self.output_dim,
-                "embeddings_initializer": _serialize_initializer(self.embeddings_initializer),
-                "embeddings_regularizer": regularizers_module.serialize(self.embeddings_regularizer),
-                "embeddings_constraint": constraints_module.serialize(self.embeddings_constraint),
+                "output_dim": self.output_dim, **weight_options_config(self, ("embeddings",)),
                 "mask_zero": self.mask_zero, "input_length": self.input_length}

@@ -12,12 +12,13 @@ branch, layer after layer (``get_weights()``, ``set_weights()``, ``grads`` and
 """
 import numpy as np
 
-from .base import Layer
+from .base import Container, Layer
+from .config import layer_config, layer_from_config
 
 _MERGES = ("concat", "sum", "ave")
 
 
-class Parallel(Layer):
+class Parallel(Container):
     """Run each branch on the same input and merge the outputs.
 
     branches: a list of branches, each a Layer or a list of layers applied in
@@ -25,7 +26,8 @@ class Parallel(Layer):
     'sum' or 'ave' (all outputs of one shape).  The input mask is given to
     each branch (and propagated through it with ``compute_mask``); the output
     mask is the branches' common output mask if they agree, else None.
-    Backward sums the branches' input gradients.
+    Backward sums the branches' input gradients.  Weights, gradients and
+    penalties are the inner layers' (see :class:`~textembed.layers.base.Container`).
     """
 
     supports_masking = True
@@ -50,107 +52,9 @@ class Parallel(Layer):
         self.axis = int(axis)
         self._sizes = None
 
-    # -- weights are the branches' weights ---------------------------------
-    # The base class keeps per-layer lists; here they are views over the inner
-    # layers (recomputed on access, so a sublayer whose arrays are replaced,
-    # e.g. by the float64 gradient checker, stays in sync).
-
     def sublayers(self):
         """All inner layers, branch after branch."""
         return [layer for branch in self.branches for layer in branch]
-
-    def _gather(self, attribute):
-        return [item for layer in self.sublayers() for item in getattr(layer, attribute)]
-
-    @property
-    def _weights(self):
-        return self._gather("_weights")
-
-    @_weights.setter
-    def _weights(self, value):
-        if value:
-            raise AttributeError("Parallel holds no weights of its own")
-
-    @property
-    def _weight_names(self):
-        return [f"{layer.name}/{name}" for layer in self.sublayers()
-                for name in layer._weight_names]
-
-    @_weight_names.setter
-    def _weight_names(self, value):
-        if value:
-            raise AttributeError("Parallel holds no weights of its own")
-
-    @property
-    def grads(self):
-        return self._gather("grads")
-
-    @grads.setter
-    def grads(self, value):
-        if value:
-            raise AttributeError("Parallel holds no gradients of its own")
-
-    @property
-    def _regularizers(self):
-        return self._gather("_regularizers")
-
-    @_regularizers.setter
-    def _regularizers(self, value):
-        pass
-
-    @property
-    def _constraints(self):
-        return self._gather("_constraints")
-
-    @_constraints.setter
-    def _constraints(self, value):
-        pass
-
-    @property
-    def _trainable_flags(self):
-        return self._gather("_trainable_flags")
-
-    @_trainable_flags.setter
-    def _trainable_flags(self, value):
-        pass
-
-    @property
-    def sparse_rows(self):
-        return [row for layer in self.sublayers()
-                for row in getattr(layer, "sparse_rows", [None] * len(layer._weights))]
-
-    @sparse_rows.setter
-    def sparse_rows(self, value):
-        pass
-
-    @property
-    def activity_penalty(self):
-        """The branches' activity penalties of the last forward pass (float)."""
-        return float(sum(getattr(layer, "activity_penalty", 0.0) for layer in self.sublayers()))
-
-    @activity_penalty.setter
-    def activity_penalty(self, value):
-        pass
-
-    def trainable_indices(self):
-        if not self.trainable:
-            return []
-        indices, offset = [], 0
-        for layer in self.sublayers():
-            indices.extend(offset + i for i in layer.trainable_indices())
-            offset += len(layer._weights)
-        return indices
-
-    def regularization_penalty(self, add_gradients=False):
-        return sum(layer.regularization_penalty(add_gradients) for layer in self.sublayers())
-
-    def apply_constraints(self):
-        for layer in self.sublayers():
-            layer.apply_constraints()
-
-    def zero_grads(self):
-        for layer in self.sublayers():
-            layer.zero_grads()
 
     # -- shapes ------------------------------------------------------------
 
@@ -251,8 +155,7 @@ class Parallel(Layer):
     def get_config(self):
         config = super().get_config()
         config.update({
-            "branches": [[{"class_name": type(layer).__name__, "config": layer.get_config()}
-                          for layer in branch] for branch in self.branches],
+            "branches": [[layer_config(layer) for layer in branch] for branch in self.branches],
             "merge": self.merge,
             "axis": self.axis,
         })
@@ -260,8 +163,6 @@ class Parallel(Layer):
 
     @classmethod
     def from_config(cls, config):
-        from . import get_class
         config = dict(config)
-        branches = [[get_class(spec["class_name"]).from_config(spec["config"]) for spec in branch]
-                    for branch in config.pop("branches")]
+        branches = [[layer_from_config(spec) for spec in branch] for branch in config.pop("branches")]
         return cls(branches, **config)

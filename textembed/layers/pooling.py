@@ -21,16 +21,14 @@ them passes a mask on.
 """
 import numpy as np
 
-from ..kernels.conv_kernels import max_pool_backward, max_pool_forward
+from ..kernels.pooling_kernels import max_pool_backward, max_pool_forward
 from .base import Layer
-from .conv import conv_output_length, normalize_choice, normalize_tuple
+from .config import keras1_keywords
+from .spatial import (as_2d, conv_output_length, from_4d, normalize_choice, normalize_data_format,
+                      normalize_tuple, split_spatial_shape, to_4d)
 
-_DATA_FORMATS = ("channels_last", "channels_first")
-
-
-def _data_format(value, layer_name):
-    return normalize_choice("channels_last" if value is None else value, _DATA_FORMATS,
-                            "data_format", layer_name)
+# Keras 1 keyword names of the max poolings.
+_KERAS1_NAMES = {"pool_length": "pool_size", "stride": "strides", "border_mode": "padding"}
 
 
 class _MaxPooling(Layer):
@@ -39,16 +37,6 @@ class _MaxPooling(Layer):
     rank = None
 
     def __init__(self, pool_size, strides=None, padding="valid", data_format=None, **kwargs):
-        for old, new in (("pool_length", "pool_size"), ("stride", "strides"),
-                         ("border_mode", "padding")):
-            if old in kwargs:
-                value = kwargs.pop(old)
-                if new == "pool_size":
-                    pool_size = value
-                elif new == "strides":
-                    strides = value
-                else:
-                    padding = value
         ordering = kwargs.pop("dim_ordering", None)
         if ordering is not None and data_format is None:
             data_format = "channels_first" if ordering == "th" else "channels_last"
@@ -57,17 +45,11 @@ class _MaxPooling(Layer):
         self.strides = (self.pool_size if strides is None
                         else normalize_tuple(strides, self.rank, "strides", self.name))
         self.padding = normalize_choice(padding, ("valid", "same"), "padding", self.name)
-        self.data_format = _data_format(data_format, self.name)
+        self.data_format = normalize_data_format(data_format, self.name)
         self._cache = None
 
     def _split_shape(self, input_shape):
-        input_shape = tuple(input_shape)
-        if len(input_shape) != self.rank + 2:
-            raise ValueError(f"layer {self.name!r} expects inputs with {self.rank + 2} axes, "
-                             f"got inputs of shape {input_shape}")
-        if self.data_format == "channels_last":
-            return input_shape[0], input_shape[1:-1], input_shape[-1]
-        return input_shape[0], input_shape[2:], input_shape[1]
+        return split_spatial_shape(input_shape, self.rank, self.data_format, self.name)
 
     def _geometry(self, spatial):
         geometry = [conv_output_length(n, p, self.padding, s)
@@ -90,38 +72,21 @@ class _MaxPooling(Layer):
         if not np.issubdtype(x.dtype, np.floating):
             x = x.astype(np.float32)
         _, spatial, _ = self._split_shape(x.shape)
-        if self.data_format == "channels_first":
-            x = np.moveaxis(x, 1, -1)
-        x4 = np.ascontiguousarray(x[:, None] if self.rank == 1 else x)
-        geometry = self._geometry(spatial)
-        if self.rank == 1:
-            geometry = [(1, 0)] + geometry
-        (out_h, pad_top), (out_w, pad_left) = geometry
-        ph, pw = (1,) + self.pool_size if self.rank == 1 else self.pool_size
-        sh, sw = (1,) + self.strides if self.rank == 1 else self.strides
+        x4 = to_4d(x, self.rank, self.data_format)
+        (out_h, pad_top), (out_w, pad_left) = as_2d(self._geometry(spatial), self.rank, (1, 0))
+        ph, pw = as_2d(self.pool_size, self.rank)
+        sh, sw = as_2d(self.strides, self.rank)
         out, arg = max_pool_forward(x4, ph, pw, sh, sw, pad_top, pad_left, out_h, out_w)
         self._cache = (arg, x4.shape[1], x4.shape[2])
-        if self.rank == 1:
-            out = out[:, 0]
-        if self.data_format == "channels_first":
-            out = np.ascontiguousarray(np.moveaxis(out, -1, 1))
-        return out
+        return from_4d(out, self.rank, self.data_format)
 
     def backward(self, grad_output):
         """grad_output: array of the output's shape -> input gradient (input's shape)."""
         if self._cache is None:
             raise RuntimeError(f"layer {self.name!r}: backward called before forward")
         arg, H, W = self._cache
-        g = np.asarray(grad_output)
-        if self.data_format == "channels_first":
-            g = np.moveaxis(g, 1, -1)
-        g = np.ascontiguousarray(g[:, None] if self.rank == 1 else g)
-        dx = max_pool_backward(g, arg, H, W)
-        if self.rank == 1:
-            dx = dx[:, 0]
-        if self.data_format == "channels_first":
-            dx = np.ascontiguousarray(np.moveaxis(dx, -1, 1))
-        return dx
+        g = to_4d(np.asarray(grad_output), self.rank, self.data_format)
+        return from_4d(max_pool_backward(g, arg, H, W), self.rank, self.data_format)
 
     def get_config(self):
         config = super().get_config()
@@ -135,6 +100,7 @@ class MaxPooling1D(_MaxPooling):
 
     rank = 1
 
+    @keras1_keywords(_KERAS1_NAMES)
     def __init__(self, pool_size=2, strides=None, padding="valid", data_format="channels_last",
                  **kwargs):
         super().__init__(pool_size, strides, padding, data_format, **kwargs)
@@ -148,6 +114,7 @@ class MaxPooling2D(_MaxPooling):
 
     rank = 2
 
+    @keras1_keywords(_KERAS1_NAMES)
     def __init__(self, pool_size=(2, 2), strides=None, padding="valid", data_format=None,
                  **kwargs):
         super().__init__(pool_size, strides, padding, data_format, **kwargs)
@@ -158,7 +125,7 @@ class _GlobalPooling1D(Layer):
 
     def __init__(self, data_format="channels_last", **kwargs):
         super().__init__(**kwargs)
-        self.data_format = _data_format(data_format, self.name)
+        self.data_format = normalize_data_format(data_format, self.name)
         self._cache = None
 
     def compute_output_shape(self, input_shape):

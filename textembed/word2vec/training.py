@@ -2,7 +2,7 @@
 
 The corpus is encoded once (:mod:`.corpus`), then each epoch streams the id
 file in blocks, cuts them into jobs at line ends and hands the jobs to a pool
-of threads running :func:`textembed.kernels.skipgram_kernels.train_block`,
+of threads running :func:`textembed.kernels.word2vec_kernels.train_block`,
 which releases the GIL. The learning rate of a job depends only on its place
 in the corpus, and its random numbers only on (seed, epoch, job), so one
 thread with a fixed seed gives bit-for-bit the same vectors every run.
@@ -153,7 +153,7 @@ def train(corpus, dim=DEFAULTS["dim"], window=DEFAULTS["window"],
 
 def _train_epochs(ids_path, vocab, dim, window, negative, sample, epochs, alpha, min_alpha,
                   threads, seed, progress):
-    from ..kernels.skipgram_kernels import train_block
+    from ..kernels.word2vec_kernels import train_block
 
     rng = np.random.default_rng(seed)
     syn0 = ((rng.random((len(vocab), dim), dtype=np.float32) - 0.5) / dim).astype(np.float32)

@@ -56,6 +56,6 @@ class Vocabulary:
 
     def negative_table(self):
         """Alias table (accept float32 (V,), alias int32 (V,)) of counts ** 0.75."""
-        from ..kernels.skipgram_kernels import alias_table
+        from ..kernels.word2vec_kernels import alias_table
 
         return alias_table(self.counts.astype(np.float64) ** NEGATIVE_POWER)

@@ -1,10 +1,10 @@
-"""textembed.kernels.skipgram_kernels: the alias table, the shrunk window,
+"""textembed.kernels.word2vec_kernels: the alias table, the shrunk window,
 one update against a finite difference, and long lines cut into sentences."""
 import numpy as np
 import pytest
 from numba import njit
 
-from textembed.kernels import skipgram_kernels as K
+from textembed.kernels import word2vec_kernels
 
 from word2vectest import alias_distribution
 
@@ -13,7 +13,7 @@ def test_alias_table_is_exact():
     rng = np.random.default_rng(0)
     for n in (1, 2, 7, 1000):
         weights = rng.random(n) ** 4 + (rng.random(n) < 0.1) * 50
-        accept, alias = K.alias_table(weights)
+        accept, alias = word2vec_kernels.alias_table(weights)
         np.testing.assert_allclose(alias_distribution(accept, alias), weights / weights.sum(),
                                    atol=1e-6)
 
@@ -23,8 +23,8 @@ def _windows(n, window):
     state = np.uint64(12345)
     out = np.empty(n, np.int64)
     for i in range(n):
-        state, r = K.splitmix64(state)
-        out[i] = K.shrunk_window(r, window)
+        state, r = word2vec_kernels.splitmix64(state)
+        out[i] = word2vec_kernels.shrunk_window(r, window)
     return out
 
 
@@ -57,7 +57,7 @@ def test_one_update_matches_finite_difference_gradient():
     alias = np.array([2, 2, 2], np.int32)
     alpha = 0.01
     tokens = np.array([0, 1, -1], np.int32)  # one line: word 0 then word 1
-    words, loss_sum, loss_pairs = K.train_block(tokens, syn0, syn1, keep, accept, alias,
+    words, loss_sum, loss_pairs = word2vec_kernels.train_block(tokens, syn0, syn1, keep, accept, alias,
                                                 1, 1, alpha, alpha, 0, 0, 0, 100)
     assert words == 2 and loss_pairs == 2
     # centre 0, context 1: the first step, computed from the initial weights
@@ -82,9 +82,9 @@ def test_long_lines_are_split_not_truncated():
     syn0 = np.zeros((2, dim), np.float32)
     syn1 = np.zeros((2, dim), np.float32)
     keep = np.full(2, 2 ** 32, np.int64)
-    accept, alias = K.alias_table(np.ones(2))
+    accept, alias = word2vec_kernels.alias_table(np.ones(2))
     tokens = np.array([0, 1] * 12_345 + [-1], np.int32)
-    words, _, pairs = K.train_block(tokens, syn0, syn1, keep, accept, alias,
+    words, _, pairs = word2vec_kernels.train_block(tokens, syn0, syn1, keep, accept, alias,
                                     2, 1, 0.01, 0.01, 0, 0, 0, 1000)
     assert words == 24_690
     assert pairs == 24_690  # every word was a centre: nothing was cut off

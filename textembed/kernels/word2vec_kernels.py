@@ -1,4 +1,4 @@
-"""Skip-gram with negative sampling: random numbers, sampling tables, training.
+"""The word2vec trainer's kernels: skip-gram with negative sampling on a token stream.
 
 The training kernel takes a block of the encoded corpus (int32 word ids, -1
 ends a line, -2 marks a word left out of the vocabulary) and does everything
@@ -14,19 +14,7 @@ window's updates are computed from the same weights and applied together.
 import numpy as np
 from numba import njit
 
-_GOLDEN = np.uint64(0x9E3779B97F4A7C15)
-_MIX1 = np.uint64(0xBF58476D1CE4E5B9)
-_MIX2 = np.uint64(0x94D049BB133111EB)
-
-
-@njit(cache=True, inline="always")
-def splitmix64(state):
-    """Next (state, 64-bit random value) of a splitmix64 generator."""
-    state = state + _GOLDEN
-    z = state
-    z = (z ^ (z >> np.uint64(30))) * _MIX1
-    z = (z ^ (z >> np.uint64(27))) * _MIX2
-    return state, z ^ (z >> np.uint64(31))
+from .random_kernels import splitmix64
 
 
 @njit(cache=True)
