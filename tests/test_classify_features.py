@@ -1,25 +1,14 @@
-"""Network input rows: token ids, hashed word bigrams, padding."""
+"""Token-id lists to flat arrays for the classifier kernels."""
 import numpy as np
 
-
-def _reference_bigram(a, b, offset, buckets):
-    """The bigram id of token ids a, b (splitmix-style mixing, in Python integers)."""
-    mask = (1 << 64) - 1
-    h = ((a + 1) * 0x9E3779B97F4A7C15) & mask
-    h ^= h >> 31
-    h = ((h + b) * 0xBF58476D1CE4E5B9) & mask
-    h ^= h >> 31
-    return offset + h % buckets
+from textembed.classify.features import flatten
 
 
-def test_feature_rows_bigrams_skip_words_added_after_training():
-    from textembed.classify._features import feature_rows, flatten
-    offset, buckets = 10, 8
-    flat, offsets, _ = flatten([[3, 5, 7], [3, 20, 5], [4]])
-    rows = feature_rows(flat, offsets, 5, buckets, offset, 9)
-    b35 = _reference_bigram(3, 5, offset, buckets)
-    b57 = _reference_bigram(5, 7, offset, buckets)
-    # token ids, then bigram ids, then padding
-    np.testing.assert_array_equal(rows, [[3, 5, 7, b35, b57, 0, 0, 0, 0],
-                                         [3, 20, 5, b35, 0, 0, 0, 0, 0],
-                                         [4, 0, 0, 0, 0, 0, 0, 0, 0]])
+def test_flatten_gives_ids_offsets_and_lengths():
+    flat, offsets, lengths = flatten([[3, 5], [], [7, 8, 9]])
+    assert flat.dtype == np.int32 and offsets.dtype == np.int64
+    np.testing.assert_array_equal(flat, [3, 5, 7, 8, 9])
+    np.testing.assert_array_equal(offsets, [0, 2, 2, 5])
+    np.testing.assert_array_equal(lengths, [2, 0, 3])
+    flat, offsets, lengths = flatten([])
+    assert flat.size == 0 and offsets.tolist() == [0] and lengths.size == 0

@@ -225,3 +225,17 @@ def test_unreadable_paths(tmp_path, make, fragment):
     path = tmp_path / "v.txt.gz"
     make(path)
     assert_load_error(path, fragment)
+
+
+@pytest.mark.parametrize("binary, suffix", [(False, ".vec"), (True, ".bin"), (False, ".vec.gz")])
+def test_read_shape_reads_the_header_only(tmp_path, binary, suffix):
+    vectors = random_vectors(7, 5)
+    path = tmp_path / f"v{suffix}"
+    vectors.save_word2vec_format(path, binary=binary)
+    assert formats.read_shape(path) == (7, 5)
+    bad = tmp_path / "glove.txt"
+    bad.write_text("the 0.1 0.2 0.3\n")
+    with pytest.raises(InputError, match="glove.txt: line 1: expected the word2vec header"):
+        formats.read_shape(bad)
+    with pytest.raises(InputError, match="no such file"):
+        formats.read_shape(tmp_path / "missing.vec")

@@ -1,6 +1,8 @@
 """Weight constraints, applied after each optimizer step (Keras semantics)."""
 import numpy as np
 
+from ._names import make_by_name
+
 _EPSILON = 1e-7
 
 
@@ -68,11 +70,7 @@ def get(identifier):
     if identifier is None or isinstance(identifier, Constraint):
         return identifier
     if isinstance(identifier, str):
-        cls = _BY_NAME.get(identifier.lower())
-        if cls is None:
-            raise ValueError(f"unknown constraint {identifier!r}; valid names: "
-                             f"{', '.join(sorted(_BY_NAME))}")
-        return cls()
+        return make_by_name(identifier, _BY_NAME, "constraint")
     if isinstance(identifier, dict):
         return _CLASSES[identifier["class_name"]](**identifier.get("config", {}))
     if callable(identifier):

@@ -7,6 +7,8 @@ when None).
 """
 import numpy as np
 
+from ._names import make_by_name
+
 
 def _fans(shape):
     """Keras' fan_in, fan_out: convolution kernels (k..., in, out) count the receptive field."""
@@ -171,11 +173,7 @@ def get(identifier):
     if identifier is None:
         return Zeros()
     if isinstance(identifier, str):
-        factory = _BY_NAME.get(identifier.lower())
-        if factory is None:
-            raise ValueError(f"unknown initializer {identifier!r}; valid names: "
-                             f"{', '.join(sorted(_BY_NAME))}")
-        return factory()
+        return make_by_name(identifier, _BY_NAME, "initializer")
     if isinstance(identifier, dict):
         return _from_dict(identifier)
     if callable(identifier):

@@ -26,7 +26,8 @@ from .._version import __version__
 from ..callbacks import EarlyStopping, LinearDecay
 from ..io import InputError
 from . import architectures, pretrained as pretrained_vectors
-from ._features import feature_rows, flatten
+from ..kernels.ngram_kernels import feature_rows
+from .features import flatten
 from .architectures import ARCH_NAMES, DEFAULT_ARCH
 from .model_dir import FORMAT, FORMAT_VERSION, is_model_dir, read_model_dir, write_model_dir
 from .network import average_members, build_member
@@ -153,7 +154,7 @@ class TextClassifier:
         return self.tokenizer.texts_to_sequences(texts)
 
     def _rows(self, sequences):
-        """int32 (n, width) network input rows from id lists (see ``_features``)."""
+        """int32 (n, width) network input rows from id lists (see :mod:`textembed.kernels.ngram_kernels`)."""
         p = self.preprocessing_
         flat, offsets, _ = flatten(sequences)
         maxlen = p["maxlen"]

@@ -111,22 +111,20 @@ def _line_chunks(lines):
 
 def encode_lines(lines, path, tokenizer="keras", lower=True):
     """Encode an iterable of text lines into ``path``; returns the EncodedCorpus."""
-    separators = separators_for(tokenizer)
-    corpus = EncodedCorpus(path)
-    with open(path, "wb") as out:
-        for chunk in _line_chunks(lines):
-            corpus.add_lines(chunk, separators, lower, out)
-    return corpus.finish()
+    return _encode(lines, path, separators_for(tokenizer), lower)
 
 
 def encode_sentences(sentences, path):
     """Encode an iterable of token lists (taken as they are) into ``path``."""
     lines = (_TOKEN_JOINER.join(tokens) for tokens in sentences)
-    separators = _separator_bytes(_TOKEN_JOINER, _TOKEN_JOINER)
+    return _encode(lines, path, _separator_bytes(_TOKEN_JOINER, _TOKEN_JOINER), False)
+
+
+def _encode(lines, path, separators, lower):
     corpus = EncodedCorpus(path)
     with open(path, "wb") as out:
         for chunk in _line_chunks(lines):
-            corpus.add_lines(chunk, separators, False, out)
+            corpus.add_lines(chunk, separators, lower, out)
     return corpus.finish()
 
 

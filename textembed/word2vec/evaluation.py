@@ -18,14 +18,19 @@ from ..io import InputError, TextSource
 NO_SECTION = "(no section)"
 
 
+def _content_lines(source):
+    """Yield ``(lineno, stripped line)`` for the lines that are neither blank nor ``#`` comments."""
+    for lineno, line in enumerate(source, 1):
+        line = line.strip()
+        if line and not line.startswith("#"):
+            yield lineno, line
+
+
 def iter_analogies(path, encoding="utf-8"):
     """Yield ``(section, lineno, [a, b, c, d])`` for each question of ``path``."""
     source = TextSource(os.fspath(path), encoding)
     section = NO_SECTION
-    for lineno, line in enumerate(source, 1):
-        line = line.strip()
-        if not line or line.startswith("#"):
-            continue
+    for lineno, line in _content_lines(source):
         if line.startswith(":"):
             section = line[1:].strip() or NO_SECTION
             continue
@@ -46,10 +51,7 @@ def iter_word_pairs(path, encoding="utf-8"):
     """
     source = TextSource(os.fspath(path), encoding)
     first = True
-    for lineno, line in enumerate(source, 1):
-        stripped = line.strip()
-        if not stripped or stripped.startswith("#"):
-            continue
+    for lineno, stripped in _content_lines(source):
         fields = [field.strip() for field in stripped.split("\t")] if "\t" in stripped \
             else stripped.split()
         if len(fields) < 3:

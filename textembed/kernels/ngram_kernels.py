@@ -1,4 +1,6 @@
-"""Token-id sequences -> the fixed-width int32 input rows of the classifier networks.
+"""The classifier networks' input rows: token ids and hashed word bigrams.
+
+Token-id sequences -> fixed-width int32 rows.
 
 One kernel builds every row: the first ``maxlen`` token ids of a text (the
 rest dropped), followed, for the bag-of-words network, by one hashed id per
@@ -9,10 +11,9 @@ they depend on the saved tokenizer only. Ids at or above ``bigram_offset``
 in the input are words added to the vocabulary after training (from
 pretrained vectors); they are kept as tokens but left out of the bigrams.
 """
-from itertools import chain
-
 import numpy as np
 from numba import njit
+
 
 @njit(cache=True)
 def feature_rows(flat, offsets, maxlen, buckets, bigram_offset, width):
@@ -56,13 +57,3 @@ def feature_rows(flat, offsets, maxlen, buckets, bigram_offset, width):
                     k += 1
                 previous = token
     return out
-
-
-def flatten(sequences):
-    """A list of id lists -> (flat int32 (total,), offsets int64 (n + 1,), lengths int64 (n,))."""
-    n = len(sequences)
-    lengths = np.fromiter(map(len, sequences), dtype=np.int64, count=n)
-    offsets = np.zeros(n + 1, dtype=np.int64)
-    np.cumsum(lengths, out=offsets[1:])
-    flat = np.fromiter(chain.from_iterable(sequences), dtype=np.int32, count=int(offsets[-1]))
-    return flat, offsets, lengths
