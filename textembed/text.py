@@ -216,6 +216,19 @@ class _ByteBatch:
         self.buf = np.frombuffer(self.raw, dtype=np.uint8)
         self.starts, self.ends, self.doc_offsets = scan_tokens(self.buf, separators)
 
+    def count_words(self):
+        """The batch's distinct words: (ids int64 (n_tokens,) of each token among
+        them, words list of str in first-seen order, counts int64 (n_words,),
+        doc_counts int64 (n_words,) texts holding each)."""
+        from .kernels.text_kernels import count_words
+
+        ids, words_buf, starts, ends, counts, doc_counts = count_words(
+            self.buf, self.starts, self.ends, self.doc_offsets)
+        raw = words_buf.tobytes()
+        words = [raw[s:e].decode("utf-8", "surrogatepass")
+                 for s, e in zip(starts.tolist(), ends.tolist())]
+        return ids, words, counts, doc_counts
+
 
 def _encode_words(words):
     """Words as one UTF-8 buffer: (uint8 buffer, starts int64, ends int64)."""
@@ -340,16 +353,10 @@ class Tokenizer:
                 docs[w] += 1
 
     def _count_batch(self, batch):
-        from .kernels.text_kernels import count_words
-
-        _, words_buf, word_starts, word_ends, counts, doc_counts = count_words(
-            batch.buf, batch.starts, batch.ends, batch.doc_offsets)
-        raw = words_buf.tobytes()
+        _, words, counts, doc_counts = batch.count_words()
         word_counts = self.word_counts
         word_docs = self.word_docs
-        spans = zip(word_starts.tolist(), word_ends.tolist())
-        for (s, e), c, d in zip(spans, counts.tolist(), doc_counts.tolist()):
-            w = raw[s:e].decode("utf-8", "surrogatepass")
+        for w, c, d in zip(words, counts.tolist(), doc_counts.tolist()):
             word_counts[w] = word_counts.get(w, 0) + c
             word_docs[w] += d
 

@@ -51,16 +51,11 @@ class EncodedCorpus:
 
     def _global_ids(self, batch):
         """Provisional ids of a batch's tokens (new words are added)."""
-        from ..kernels.text_kernels import count_words
-
-        local_ids, words_buf, starts, ends, counts, _ = count_words(
-            batch.buf, batch.starts, batch.ends, batch.doc_offsets)
-        raw = words_buf.tobytes()
+        local_ids, batch_words, counts, _ = batch.count_words()
         index = self._index
         words = self.words
         to_global = np.empty(len(counts), np.int64)
-        for local, (s, e) in enumerate(zip(starts.tolist(), ends.tolist())):
-            word = raw[s:e].decode("utf-8", "surrogatepass")
+        for local, word in enumerate(batch_words):
             g = index.get(word)
             if g is None:
                 g = index[word] = len(words)
