@@ -32,7 +32,8 @@ def test_count_words_in_first_seen_order():
     assert counts.tolist() == [3, 2, 1] and doc_counts.tolist() == [2, 2, 1]
 
 
-@pytest.mark.parametrize("lower, words", [(True, ["école", "été"]), (False, ["ÉCOLE", "Été"])])
+@pytest.mark.parametrize("lower, words", [(True, ["école", "été"]),
+                                          (False, ["ÉCOLE", "Été"])])
 def test_non_ascii_words_and_lower(lower, words):
     _, found, _, _ = ByteBatch(["ÉCOLE Été"], separator_bytes("", " "), lower).count_words()
     assert found == words

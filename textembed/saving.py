@@ -41,7 +41,7 @@ def save_model(model, path):
 
 
 def load_model(path):
-    """A :class:`~textembed.models.Sequential` from a file written by ``Sequential.save`` (compiled if it was).
+    """A :class:`Sequential` from a file written by ``Sequential.save`` (compiled if it was).
 
     The optimizer comes back with its configuration but fresh slots (momenta and
     accumulators are not saved) and a step count of 0.
