@@ -10,6 +10,14 @@ def keras_pre():
     return pytest.importorskip("keras_preprocessing")
 
 
+@pytest.fixture(scope="module")
+def kseq():
+    """keras_preprocessing.sequence, patched for NumPy 2 (np.unicode_)."""
+    if not hasattr(np, "unicode_"):
+        np.unicode_ = np.str_
+    return pytest.importorskip("keras_preprocessing.sequence")
+
+
 @pytest.fixture
 def invoke(capsys, monkeypatch):
     """Call ``cli.main(argv)`` in-process; return (exit code, stdout, stderr).

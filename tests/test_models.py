@@ -1,5 +1,5 @@
 """Sequential: the tutorial's examples, training (and Keras 3 reference steps), gradients
-through the model, saving and loading, and bad input."""
+through the model, and bad input (saving and loading: test_saving.py)."""
 import os
 
 import numpy as np
@@ -8,11 +8,12 @@ import pytest
 from textembed import initializers, optimizers
 from textembed.layers import (ActivityRegularization, Dense, Dropout, Embedding, Flatten, Layer,
                               RepeatVector, Reshape)
-from textembed.models import Sequential, load_model
+from textembed.models import Sequential
 from textembed.regularizers import Regularizer
 
 from goldens import CORE, config, core_names
 from gradcheck import as_float64, numeric_gradient
+from modeltest import separable_ids
 
 SEED = int(os.environ.get("TEXTEMBED_TEST_SEED", "0"))
 
@@ -165,13 +166,6 @@ def test_model_gradient_matches_finite_differences(loss, activation):
 
 # -- training ---------------------------------------------------------------------------------
 
-def separable_ids(n=600, seed=0):
-    """Sequences of 6 ids; the class is which third of the vocabulary the first id is in."""
-    rng = np.random.default_rng(seed)
-    x = rng.integers(1, 31, size=(n, 6))
-    return x, (x[:, 0] - 1) // 10
-
-
 def test_embedding_model_learns_a_separable_problem():
     x, y = separable_ids()
     model = Sequential([Embedding(31, 8, input_length=6,
@@ -316,53 +310,6 @@ def test_training_steps_match_keras(name):
         expected[0][only_first] = CORE[f"train/{name}/w_step1_0"][only_first]
     for i, (w, e) in enumerate(zip(after, expected)):
         np.testing.assert_allclose(w, e, rtol=1e-4, atol=1e-6, err_msg=f"weight {i}")
-
-
-# -- saving ------------------------------------------------------------------------------------
-
-def test_save_and_load_round_trip(tmp_path):
-    x, y = separable_ids(100)
-    model = Sequential([Embedding(31, 4, input_length=6, mask_zero=True), Flatten(),
-                        Dropout(0.2), Dense(5, activation="relu", kernel_regularizer="l2"),
-                        Dense(3, activation="softmax")], name="roundtrip")
-    model.compile(optimizers.Adam(learning_rate=0.01), "sparse_categorical_crossentropy",
-                  metrics=["accuracy"])
-    model.fit(x, y, epochs=1, verbose=0)
-    path = tmp_path / "model.npz"
-    model.save(path)
-    assert os.listdir(tmp_path) == ["model.npz"]  # no temporary file left behind
-    loaded = load_model(path)
-    np.testing.assert_array_equal(loaded.predict(x), model.predict(x))
-    assert [type(layer).__name__ for layer in loaded.layers] == \
-        ["Embedding", "Flatten", "Dropout", "Dense", "Dense"]
-    assert loaded.name == "roundtrip" and loaded.layers[0].mask_zero
-    assert isinstance(loaded.optimizer, optimizers.Adam) and loaded.optimizer.learning_rate == 0.01
-    assert loaded.loss.name == "sparse_categorical_crossentropy" and loaded.metrics == ["accuracy"]
-    assert loaded.evaluate(x, y) == pytest.approx(model.evaluate(x, y), rel=1e-6)
-
-
-def test_deferred_model_saves_its_input_shape(tmp_path):
-    model = Sequential([Dense(2)])
-    x = np.ones((3, 4), dtype=np.float32)
-    expected = model.predict(x)
-    model.save(tmp_path / "m.npz")
-    np.testing.assert_array_equal(load_model(tmp_path / "m.npz").predict(x), expected)
-    with pytest.raises(ValueError, match="not built"):
-        Sequential([Dense(2)]).save(tmp_path / "n.npz")
-
-
-def test_load_model_rejects_other_files(tmp_path):
-    text = tmp_path / "notes.txt"
-    text.write_text("hello\n")
-    npz = tmp_path / "arrays.npz"
-    np.savez(npz, a=np.zeros(3))
-    npy = tmp_path / "array.npy"
-    np.save(npy, np.zeros(3))
-    for path in (text, npz, npy):
-        with pytest.raises(ValueError, match="not a textembed saved model"):
-            load_model(path)
-    with pytest.raises(FileNotFoundError):
-        load_model(tmp_path / "missing.npz")
 
 
 def test_progress_output_only_when_verbose(capsys):

@@ -15,26 +15,17 @@ softmax/sigmoid + crossentropy gradient when the last layer allows it, see
 ``textembed.losses``), regularizer gradients added, the optimizer step on the
 trainable weights (sparse rows where a layer gives them), then constraints.
 
-Saved models (``save`` / ``load_model``) are one ``.npz`` file: ``config``, a
-UTF-8 JSON document (format name and version, layer class names and configs,
-input shape, compile settings) stored as a uint8 array, and ``weight_<i>``,
-the arrays of ``get_weights()``. No pickles.
+Saving and loading (``save`` / ``load_model``) live in :mod:`textembed.saving`;
+``load_model`` is importable from here too.
 """
-import json
-import zipfile
-
 import numpy as np
 
 from . import losses as losses_module
 from . import optimizers as optimizers_module
-from ._version import __version__
 from .callbacks import History
-from .io import atomic_output
-from .layers import get_class
 from .layers.base import Layer
-
-FORMAT = "textembed.Sequential"
-FORMAT_VERSION = 1
+# load_model and the format constants are re-exported: importable from here as before.
+from .saving import FORMAT, FORMAT_VERSION, load_model, save_model
 
 
 def _compatible(expected, actual):
@@ -495,23 +486,11 @@ class Sequential:
                            for layer in self._layers]}
 
     def save(self, path):
-        """Write the model (config, weights, compile settings) to one .npz file, atomically."""
-        if not self.built:
-            raise ValueError(f"model {self.name!r} is not built yet (its input shape is "
-                             f"unknown); call build(input_shape) or fit/predict first")
-        config = {"format": FORMAT, "format_version": FORMAT_VERSION,
-                  "textembed_version": __version__, **self.get_config(),
-                  "input_shape": list(self.input_shape)}
-        weights = self.get_weights()
-        config["n_weights"] = len(weights)
-        if self.loss is not None:
-            config["compile"] = {"optimizer": optimizers_module.serialize(self.optimizer),
-                                 "loss": losses_module.serialize(self.loss),
-                                 "metrics": list(self.metrics)}
-        arrays = {"config": np.frombuffer(json.dumps(config).encode("utf-8"), dtype=np.uint8)}
-        arrays.update({f"weight_{i}": w for i, w in enumerate(weights)})
-        with atomic_output(str(path), "wb") as out:
-            np.savez(out, **arrays)
+        """Write the model (config, weights, compile settings) to one .npz file, atomically.
+
+        See :func:`textembed.saving.save_model`.
+        """
+        save_model(self, path)
 
     def __repr__(self):
         return f"<Sequential {self.name!r} layers={len(self._layers)}>"
@@ -522,44 +501,3 @@ def _progress(total, desc, enabled):
         return None
     from tqdm.auto import tqdm
     return tqdm(total=total, desc=desc, unit="batch", leave=True)
-
-
-def load_model(path):
-    """A :class:`Sequential` from a file written by ``Sequential.save`` (compiled if it was).
-
-    The optimizer comes back with its configuration but fresh slots (momenta and
-    accumulators are not saved) and a step count of 0.
-    """
-    not_a_model = f"{path}: not a textembed saved model"
-    try:
-        data = np.load(path, allow_pickle=False)
-    except FileNotFoundError:
-        raise FileNotFoundError(f"{path}: no such file") from None
-    except (OSError, ValueError, EOFError, zipfile.BadZipFile) as error:
-        raise ValueError(f"{not_a_model} ({error})") from None
-    if not isinstance(data, np.lib.npyio.NpzFile) or "config" not in data.files:
-        raise ValueError(f"{not_a_model} (no model config in the file)")
-    with data:
-        try:
-            config = json.loads(bytes(data["config"].astype(np.uint8)).decode("utf-8"))
-        except (ValueError, UnicodeDecodeError) as error:
-            raise ValueError(f"{not_a_model} (unreadable config: {error})") from None
-        if not isinstance(config, dict) or config.get("format") != FORMAT:
-            raise ValueError(f"{not_a_model} (unknown format)")
-        if config.get("format_version", 0) > FORMAT_VERSION:
-            raise ValueError(f"{path}: saved with format version {config['format_version']} by "
-                             f"a newer textembed; this one reads version {FORMAT_VERSION}")
-        model = Sequential(name=config.get("name"))
-        for spec in config["layers"]:
-            model.add(get_class(spec["class_name"]).from_config(spec["config"]))
-        if not model.built:
-            model.build(tuple(config["input_shape"]))
-        missing = [i for i in range(config["n_weights"]) if f"weight_{i}" not in data.files]
-        if missing:
-            raise ValueError(f"{not_a_model} (weight arrays missing: {missing[:5]})")
-        model.set_weights([data[f"weight_{i}"] for i in range(config["n_weights"])])
-    settings = config.get("compile")
-    if settings:
-        model.compile(optimizer=optimizers_module.get(settings["optimizer"]),
-                      loss=settings["loss"], metrics=settings["metrics"])
-    return model

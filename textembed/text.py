@@ -11,26 +11,27 @@ differences, both fixes:
   (Keras' loaded ``word_docs`` is a plain dict and fails on a new word).
 
 Large batches of texts are tokenized, counted and looked up by numba kernels
-over UTF-8 bytes (see :mod:`textembed.kernels.text_kernels`); small batches,
-custom analyzers, ``char_level`` and pre-tokenized inputs take a plain path
-that follows Keras step by step. Both give identical results.
+over UTF-8 bytes (see :mod:`textembed.byte_batch` and
+:mod:`textembed.kernels.text_kernels`); small batches, custom analyzers,
+``char_level`` and pre-tokenized inputs take a plain path that follows Keras
+step by step. Both give identical results.
 """
-import gc
 import json
 from collections import OrderedDict, defaultdict
 from functools import lru_cache
 from hashlib import blake2b, md5
-from itertools import chain, islice, repeat
+from itertools import chain, repeat
 
 import numpy as np
 
 from ._defaults import DEFAULT_FILTERS
+from .byte_batch import (DOC_MARK, ByteBatch, chunks, encode_words, separator_bytes,
+                         split_by_offsets)
 
 # Batches smaller than this take the plain path: building the byte buffer and
 # the lookup table costs more than it saves on a handful of texts.
 _FAST_MIN_TEXTS = 32
 _CHUNK_TEXTS = 65536
-_DOC_MARK = "\x00"
 _HASH_CACHE_LIMIT = 1 << 20
 
 
@@ -176,85 +177,6 @@ def one_hot(text, n, filters=DEFAULT_FILTERS, lower=True, split=" ",
                          lower=lower, split=split, analyzer=analyzer)
 
 
-def _chunks(items, size):
-    iterator = iter(items)
-    while True:
-        chunk = list(islice(iterator, size))
-        if not chunk:
-            return
-        yield chunk
-
-
-@lru_cache(maxsize=64)
-def _separator_bytes(filters, split):
-    is_sep = np.zeros(256, dtype=np.bool_)
-    for c in filters + split:
-        is_sep[ord(c)] = True
-    return is_sep
-
-
-class _ByteBatch:
-    """A batch of texts as one UTF-8 buffer with token spans.
-
-    texts: list of str without NUL characters; separators: bool (256,), the
-    ASCII bytes that split tokens (see ``_separator_bytes``).
-
-    raw: bytes; buf: uint8 view of raw; starts, ends: int64 (n_tokens,) byte
-    spans; doc_offsets: int64 (n_docs + 1,) token boundaries of each text.
-    """
-
-    def __init__(self, texts, separators, lower):
-        from .kernels.text_kernels import scan_tokens
-
-        if lower:
-            # str.lower on the non-ASCII texts, bytes.lower (ASCII letters
-            # only, much faster) on the whole buffer: same result as
-            # lower-casing each text.
-            texts = [t if t.isascii() else t.lower() for t in texts]
-        raw = _DOC_MARK.join(texts).encode("utf-8", "surrogatepass") + b"\x00"
-        self.raw = raw.lower() if lower else raw
-        self.buf = np.frombuffer(self.raw, dtype=np.uint8)
-        self.starts, self.ends, self.doc_offsets = scan_tokens(self.buf, separators)
-
-    def count_words(self):
-        """The batch's distinct words: (ids int64 (n_tokens,) of each token among
-        them, words list of str in first-seen order, counts int64 (n_words,),
-        doc_counts int64 (n_words,) texts holding each)."""
-        from .kernels.text_kernels import count_words
-
-        ids, words_buf, starts, ends, counts, doc_counts = count_words(
-            self.buf, self.starts, self.ends, self.doc_offsets)
-        raw = words_buf.tobytes()
-        words = [raw[s:e].decode("utf-8", "surrogatepass")
-                 for s, e in zip(starts.tolist(), ends.tolist())]
-        return ids, words, counts, doc_counts
-
-
-def _encode_words(words):
-    """Words as one UTF-8 buffer: (uint8 buffer, starts int64, ends int64)."""
-    encoded = [w.encode("utf-8", "surrogatepass") for w in words]
-    lengths = np.fromiter(map(len, encoded), dtype=np.int64, count=len(encoded))
-    ends = np.cumsum(lengths)
-    starts = ends - lengths
-    buf = np.frombuffer(b"".join(encoded) + b"\x00", dtype=np.uint8)
-    return buf, starts, ends
-
-
-def _split_by_offsets(values, offsets):
-    """Python lists ``values[offsets[i]:offsets[i + 1]]`` for every i."""
-    # Creating millions of small lists triggers the cyclic garbage collector
-    # again and again; none of them can be part of a cycle.
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        flat = values.tolist()
-        bounds = offsets.tolist()
-        return [flat[a:b] for a, b in zip(bounds, bounds[1:])]
-    finally:
-        if enabled:
-            gc.enable()
-
-
 class Tokenizer:
     """Turns texts into word index sequences or matrices, as Keras' Tokenizer.
 
@@ -314,16 +236,16 @@ class Tokenizer:
         return text_to_word_sequence(text, self.filters, self.lower, self.split)
 
     def _byte_batch(self, texts):
-        """A :class:`_ByteBatch` for texts the kernels can take, else None."""
+        """A :class:`~textembed.byte_batch.ByteBatch` for texts the kernels can take, else None."""
         if (len(texts) < _FAST_MIN_TEXTS or self.char_level
                 or self.analyzer is not None or len(self.split) != 1
                 or not (self.filters + self.split).isascii()):
             return None
         if not all(isinstance(t, str) for t in texts):
             return None
-        if sum(map(str.count, texts, repeat(_DOC_MARK))):
+        if sum(map(str.count, texts, repeat(DOC_MARK))):
             return None
-        return _ByteBatch(texts, _separator_bytes(self.filters, self.split), self.lower)
+        return ByteBatch(texts, separator_bytes(self.filters, self.split), self.lower)
 
     # -- fitting -----------------------------------------------------------
 
@@ -333,7 +255,7 @@ class Tokenizer:
         A plain string is taken, as in Keras, as a sequence of one-character
         texts. Rebuilds ``word_index`` and ``index_word``.
         """
-        for chunk in _chunks(texts, _CHUNK_TEXTS):
+        for chunk in chunks(texts, _CHUNK_TEXTS):
             self.document_count += len(chunk)
             batch = self._byte_batch(chunk)
             if batch is None:
@@ -395,7 +317,7 @@ class Tokenizer:
         oov_index = self.word_index.get(self.oov_token)
         keras_none_case = self.oov_token is not None and oov_index is None
         lookup = None
-        for chunk in _chunks(texts, _CHUNK_TEXTS):
+        for chunk in chunks(texts, _CHUNK_TEXTS):
             batch = None if keras_none_case else self._byte_batch(chunk)
             if batch is None:
                 yield from self._sequences_plain(chunk, oov_index)
@@ -430,7 +352,7 @@ class Tokenizer:
         values = np.array(
             [dropped if self.num_words and i >= self.num_words else i
              for i in self.word_index.values()], dtype=np.int64)
-        buf, starts, ends = _encode_words(words)
+        buf, starts, ends = encode_words(words)
         table, hashes = build_lookup(buf, starts, ends)
         return buf, starts, ends, table, hashes, values
 
@@ -445,7 +367,7 @@ class Tokenizer:
             kept_before = np.concatenate(([0], np.cumsum(keep)))
             offsets = kept_before[offsets]
             ids = ids[keep]
-        return _split_by_offsets(ids, offsets)
+        return split_by_offsets(ids, offsets)
 
     # -- sequences to texts and matrices -----------------------------------
 

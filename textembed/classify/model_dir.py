@@ -84,7 +84,7 @@ def write_model_dir(model_dir, model, tokenizer_json, classes, preprocessing, me
 
 def read_model_dir(model_dir):
     """(preprocessing dict, classes list of str, tokenizer, metrics dict, Sequential)."""
-    from ..models import load_model
+    from ..saving import load_model
     from ..text import tokenizer_from_json
     path = os.fspath(model_dir)
     if not is_model_dir(path):

@@ -1,17 +1,17 @@
 """Encoding a corpus, once, into a stream of int32 word ids on disk.
 
-The text is read in chunks of lines, tokenized by the byte kernels of
-:mod:`textembed.text`, and each distinct word gets a provisional id in order
-of first appearance. The ids go to a temporary file, with -1 after every
-line, so memory stays flat however large the corpus is: only the vocabulary
-(every distinct word and its count) is held in memory.
+The text is read in chunks of lines, tokenized by the byte kernels (through
+:class:`textembed.byte_batch.ByteBatch`), and each distinct word gets a
+provisional id in order of first appearance. The ids go to a temporary file,
+with -1 after every line, so memory stays flat however large the corpus is:
+only the vocabulary (every distinct word and its count) is held in memory.
 """
 import os
 
 import numpy as np
 
-from ..text import _ByteBatch, _separator_bytes
 from .._defaults import DEFAULT_FILTERS
+from ..byte_batch import ByteBatch, separator_bytes
 
 LINE_END = -1
 _CHUNK_LINES = 32768
@@ -27,9 +27,9 @@ def separators_for(tokenizer):
         # Keras' filters plus "\r": a carriage return inside a line would
         # otherwise end up inside a word, which the word2vec file formats
         # cannot store (its readers end a word at a space, tab, CR or LF).
-        return _separator_bytes(DEFAULT_FILTERS + "\r", " ")
+        return separator_bytes(DEFAULT_FILTERS + "\r", " ")
     if tokenizer == "whitespace":
-        return _separator_bytes(_WHITESPACE, " ")
+        return separator_bytes(_WHITESPACE, " ")
     raise ValueError(f"tokenizer must be 'keras' or 'whitespace', got {tokenizer!r}")
 
 
@@ -72,7 +72,7 @@ class EncodedCorpus:
         """Encode a list of lines (str) and append them to the open file ``out``."""
         if any("\x00" in line for line in lines):
             lines = [line.replace("\x00", " ") for line in lines]
-        batch = _ByteBatch(lines, separators, lower)
+        batch = ByteBatch(lines, separators, lower)
         ids = self._global_ids(batch)
         n_docs = len(lines)
         lengths = np.diff(batch.doc_offsets)
@@ -112,7 +112,7 @@ def encode_lines(lines, path, tokenizer="keras", lower=True):
 def encode_sentences(sentences, path):
     """Encode an iterable of token lists (taken as they are) into ``path``."""
     lines = (_TOKEN_JOINER.join(tokens) for tokens in sentences)
-    return _encode(lines, path, _separator_bytes(_TOKEN_JOINER, _TOKEN_JOINER), False)
+    return _encode(lines, path, separator_bytes(_TOKEN_JOINER, _TOKEN_JOINER), False)
 
 
 def _encode(lines, path, separators, lower):
