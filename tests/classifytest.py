@@ -1,8 +1,7 @@
 """Labelled data for the classifier tests: each text holds one keyword of its
-class among filler words, so a working classifier must reach ~100%. Test
-modules import the ``data`` and ``fitted`` fixtures from here."""
+class among filler words, so a working classifier must reach ~100%. The
+``data`` and ``fitted`` fixtures (conftest.py) are built from them."""
 import numpy as np
-import pytest
 
 CLASSES = ("red", "green", "blue")
 KEYWORDS = {c: [f"{c}{i}" for i in range(4)] for c in CLASSES}
@@ -31,17 +30,3 @@ TINY = {
     "gru": dict(embed_dim=16, epochs=12, units=16, learning_rate=0.01),
 }
 
-
-@pytest.fixture(scope="module")
-def data():
-    """(train, test): 300 and 150 keyword-labelled examples."""
-    return make_data(300, 1), make_data(150, 2)
-
-
-@pytest.fixture(scope="module")
-def fitted(data):
-    """A small bag ensemble with bigrams, fitted on ``data`` (test set scored)."""
-    from textembed.classify.model import TextClassifier
-    (texts, labels), (test_texts, test_labels) = data
-    model = TextClassifier("bag", verbose=0, **{**TINY["bag"], "bigram_buckets": 256})
-    return model.fit(texts, labels, test_texts=test_texts, test_labels=test_labels)

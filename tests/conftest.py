@@ -38,3 +38,20 @@ def invoke(capsys, monkeypatch):
         return code, out, err
 
     return _invoke
+
+
+@pytest.fixture(scope="module")
+def data():
+    """(train, test): 300 and 150 keyword-labelled examples (classifytest)."""
+    from classifytest import make_data
+    return make_data(300, 1), make_data(150, 2)
+
+
+@pytest.fixture(scope="module")
+def fitted(data):
+    """A small bag ensemble with bigrams, fitted on ``data`` (test set scored)."""
+    from classifytest import TINY
+    from textembed.classify.model import TextClassifier
+    (texts, labels), (test_texts, test_labels) = data
+    model = TextClassifier("bag", verbose=0, **{**TINY["bag"], "bigram_buckets": 256})
+    return model.fit(texts, labels, test_texts=test_texts, test_labels=test_labels)

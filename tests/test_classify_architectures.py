@@ -5,7 +5,7 @@ import sys
 
 import pytest
 
-from classifytest import TINY, data  # noqa: F401
+from classifytest import TINY
 from textembed.classify import architectures
 from textembed.classify.architectures import (ARCH_NAMES, ARCHITECTURES, COMMON_RECIPE,
                                               DEFAULT_ARCH, register)

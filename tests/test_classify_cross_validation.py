@@ -2,7 +2,7 @@
 import numpy as np
 import pytest
 
-from classifytest import TINY, data  # noqa: F401
+from classifytest import TINY
 from textembed.classify.cross_validation import cross_validate
 
 

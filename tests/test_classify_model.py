@@ -2,7 +2,7 @@
 import numpy as np
 import pytest
 
-from classifytest import CLASSES, FILLER, KEYWORDS, TINY, data, fitted, make_data  # noqa: F401
+from classifytest import CLASSES, FILLER, KEYWORDS, TINY, make_data
 from textembed.classify.model import TextClassifier
 from textembed.io import InputError
 

@@ -5,7 +5,6 @@ import os
 import numpy as np
 import pytest
 
-from classifytest import data, fitted  # noqa: F401
 from textembed.classify.model import TextClassifier
 from textembed.classify.model_dir import is_model_dir
 from textembed.io import InputError

@@ -2,7 +2,7 @@
 import numpy as np
 import pytest
 
-from classifytest import CLASSES, FILLER, KEYWORDS, data  # noqa: F401
+from classifytest import CLASSES, FILLER, KEYWORDS
 from textembed.classify.model import TextClassifier
 from textembed.io import InputError
 from textembed.word2vec.formats import write_word2vec

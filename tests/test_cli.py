@@ -5,11 +5,9 @@ imported only when used, and the helpers the commands share.
 The commands themselves are tested in test_cli_text.py, test_cli_vectors.py
 and test_cli_classify.py.
 """
-import ast
 import shutil
 import subprocess
 import sys
-from pathlib import Path
 
 import click
 import pytest
@@ -22,7 +20,6 @@ from textembed.io import TextSource
 
 from clitest import write, assert_one_error, lines_of, run_cli
 
-PACKAGE = Path(textembed.__file__).resolve().parent
 
 
 # -- --help and --version ----------------------------------------------------
@@ -162,31 +159,6 @@ def test_help_imports_no_numpy():
     assert done.returncode == 0, done.stderr
     assert done.stdout.splitlines()[-1] == "[]"
     assert "Usage: textembed train-classifier" in done.stdout
-
-
-def _imported_modules(path):
-    """The absolute names of the modules that the file ``path`` of the package imports."""
-    # Relative imports start from the file's package (for __init__.py, its own).
-    parts = ["textembed", *path.relative_to(PACKAGE).with_suffix("").parts][:-1]
-    names = []
-    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
-        if isinstance(node, ast.Import):
-            names += [alias.name for alias in node.names]
-        elif isinstance(node, ast.ImportFrom):
-            base = parts[:len(parts) - node.level + 1] if node.level else []
-            module = ".".join(base + ([node.module] if node.module else []))
-            names += [module] + [f"{module}.{alias.name}" for alias in node.names]
-    return names
-
-
-def test_the_library_does_not_import_the_command_line_tool():
-    library = [p for p in PACKAGE.rglob("*.py")
-               if "cli" not in p.relative_to(PACKAGE).parts and p.name != "__main__.py"]
-    assert len(library) > 30
-    offenders = {str(p.relative_to(PACKAGE)): name for p in library
-                 for name in _imported_modules(p)
-                 if name == "textembed.cli" or name.startswith("textembed.cli.")}
-    assert offenders == {}
 
 
 # -- _common -------------------------------------------------------------------

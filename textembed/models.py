@@ -25,7 +25,7 @@ from . import optimizers as optimizers_module
 from .callbacks import History
 from .layers.base import Layer
 # load_model and the format constants are re-exported: importable from here as before.
-from .saving import FORMAT, FORMAT_VERSION, load_model, save_model
+from .saving import FORMAT, FORMAT_VERSION, load_model, save_model  # noqa: F401
 
 
 def _compatible(expected, actual):

@@ -5,3 +5,6 @@ One import line per module.
 """
 from .vectors import NotInVocabularyError, WordVectors, load_word2vec_format
 from .training import DEFAULTS, TrainingStats, train
+
+__all__ = ["NotInVocabularyError", "WordVectors", "load_word2vec_format", "DEFAULTS",
+           "TrainingStats", "train"]
