@@ -28,13 +28,22 @@ _MIX2 = np.uint64(0x94D049BB133111EB)
 
 
 @njit(cache=True, inline="always")
+def mix64(z):
+    """splitmix64's output function: 64 well-mixed bits (uint64) of the uint64 ``z``.
+
+    Also a good finalizer for hashes (every input bit flips about half the
+    output bits).
+    """
+    z = (z ^ (z >> np.uint64(30))) * _MIX1
+    z = (z ^ (z >> np.uint64(27))) * _MIX2
+    return z ^ (z >> np.uint64(31))
+
+
+@njit(cache=True, inline="always")
 def splitmix64(state):
     """The next (state, 64 random bits), both uint64, of the generator at ``state``."""
     state = state + _GOLDEN
-    z = state
-    z = (z ^ (z >> np.uint64(30))) * _MIX1
-    z = (z ^ (z >> np.uint64(27))) * _MIX2
-    return state, z ^ (z >> np.uint64(31))
+    return state, mix64(state)
 
 
 @njit(cache=True)
