@@ -1,5 +1,5 @@
-"""textembed.classify.data (reading labelled files) and .metrics (report
-values checked against counts worked out by hand)."""
+"""textembed.classify.data: reading labelled files in every format, label sets,
+compressed and standard input, encodings and bad input."""
 import bz2
 import gzip
 import io
@@ -10,7 +10,6 @@ import pytest
 
 from textembed.classify import data as data_module
 from textembed.classify.data import LabelledTexts, read_labelled, read_lines
-from textembed.classify.metrics import classification_report, format_report
 from textembed.io import InputError
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -377,82 +376,3 @@ def test_sniffing_looks_at_the_first_lines_only(tmp_path):
     assert got.format == "tsv" and got.skipped == 1 and got.skipped_lines == [81]
     assert len(got) == 80
     assert data_module._SNIFF_LINES < 80
-
-
-# -- metrics -------------------------------------------------------------------
-
-TRUE = ["a", "a", "a", "b", "b", "c"]
-PRED = ["a", "a", "b", "b", "c", "c"]
-
-
-def test_report_literal_values():
-    report = classification_report(TRUE, PRED, classes=["a", "b", "c", "d"])
-    assert report["accuracy"] == pytest.approx(4 / 6)
-    assert (report["correct"], report["n"]) == (4, 6)
-    assert report["classes"] == ["a", "b", "c", "d"]
-    assert report["confusion"] == [[2, 1, 0, 0], [0, 1, 1, 0], [0, 0, 1, 0], [0, 0, 0, 0]]
-    expected = {  # class: (precision, recall, f1, support), worked out by hand
-        "a": (2 / 2, 2 / 3, 0.8, 3),
-        "b": (1 / 2, 1 / 2, 0.5, 2),
-        "c": (1 / 2, 1 / 1, 2 / 3, 1),
-        "d": (0.0, 0.0, 0.0, 0),  # never true, never predicted
-    }
-    for name, (p, r, f, s) in expected.items():
-        scores = report["per_class"][name]
-        assert scores["precision"] == pytest.approx(p)
-        assert scores["recall"] == pytest.approx(r)
-        assert scores["f1"] == pytest.approx(f)
-        assert scores["support"] == s
-    assert report["macro"]["precision"] == pytest.approx(2 / 4)
-    assert report["macro"]["recall"] == pytest.approx((2 / 3 + 1 / 2 + 1) / 4)
-    assert report["macro"]["f1"] == pytest.approx((0.8 + 0.5 + 2 / 3) / 4)
-    assert report["weighted"]["precision"] == pytest.approx((3 * 1 + 2 * 0.5 + 0.5) / 6)
-    assert report["weighted"]["recall"] == pytest.approx(4 / 6)  # always the accuracy
-    assert report["weighted"]["f1"] == pytest.approx((3 * 0.8 + 2 * 0.5 + 2 / 3) / 6)
-
-
-def test_report_default_classes_sorted_union():
-    report = classification_report(["y", "x", "x"], ["x", "x", "z"])
-    assert report["classes"] == ["x", "y", "z"]
-    assert report["accuracy"] == pytest.approx(1 / 3)
-    assert report["confusion"] == [[1, 0, 1], [1, 0, 0], [0, 0, 0]]
-    assert report["per_class"]["x"]["precision"] == 0.5
-    assert report["per_class"]["z"]["precision"] == 0.0  # predicted once, never right
-
-
-def test_report_perfect():
-    report = classification_report(["p", "n", "p"], ["p", "n", "p"])
-    assert report["accuracy"] == 1.0
-    assert all(s["f1"] == 1.0 for s in report["per_class"].values())
-    assert report["confusion"] == [[1, 0], [0, 2]]
-
-
-def test_report_bad_arguments():
-    with pytest.raises(ValueError, match="2 true labels but 1 predictions"):
-        classification_report(["a", "b"], ["a"])
-    with pytest.raises(ValueError, match="no labels"):
-        classification_report([], [])
-    with pytest.raises(ValueError, match=r"labels not in classes: \['c'\]"):
-        classification_report(["a", "c"], ["a", "a"], classes=["a", "b"])
-    with pytest.raises(ValueError, match="repeated"):
-        classification_report(["a"], ["a"], classes=["a", "a"])
-
-
-def test_format_report_table():
-    text = format_report(classification_report(TRUE, PRED))
-    assert text == (
-        "accuracy 0.6667 (4 of 6 correct)\n"
-        "\n"
-        "class         precision     recall         f1    support\n"
-        "a                1.0000     0.6667     0.8000          3\n"
-        "b                0.5000     0.5000     0.5000          2\n"
-        "c                0.5000     1.0000     0.6667          1\n"
-        "\n"
-        "macro avg        0.6667     0.7222     0.6556          6\n"
-        "weighted avg     0.7500     0.6667     0.6778          6\n"
-        "\n"
-        "confusion matrix (rows: true class, columns: predicted class)\n"
-        "   a  b  c\n"
-        "a  2  1  0\n"
-        "b  0  1  1\n"
-        "c  0  0  1\n")

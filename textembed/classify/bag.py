@@ -1,0 +1,256 @@
+"""The ``bag`` classifier: linear models on n-gram features, stacked and calibrated.
+
+Members, each on the binary word and character n-grams of
+:class:`~.ngrams.NgramFeatures`:
+
+* NB-LR, a softmax regression on naive-Bayes-scaled features (one logistic
+  loss per class for multi-label data, unscaled);
+* multinomial naive Bayes (single-label data only).
+
+How they are combined is learned without a separate validation set: the
+training data is cut into ``folds`` stratified folds, each member is
+trained on all folds but one and scores the one left out; on these
+out-of-fold scores each member gets a :class:`~.calibration.PowerCalibration`,
+the members' calibrated logits are mixed with the weight that minimises the
+log loss, and the mix gets a final calibration. The members are then
+trained again on all the data. The out-of-fold predictions of the mix are
+kept (``oof_logits``): they are honest validation figures for the model;
+``train_logits`` are the final model's on its training data.
+
+With ``select_features``, the character n-grams are kept or dropped on the
+evidence of the first fold (held-out log loss of NB-LR with and without
+them) before the rest is trained.
+"""
+import os
+import time
+from concurrent.futures import ThreadPoolExecutor
+
+import numpy as np
+
+from .calibration import PowerCalibration, log_loss
+from .linear import LogisticRegression, NaiveBayes
+from .ngrams import NgramFeatures
+
+_MIX_GRID = np.linspace(0.0, 1.0, 21)
+
+
+def fold_numbers(strata, folds, seed):
+    """int64 (n,) fold in [0, folds) of each example, each stratum dealt round-robin
+    in a random order."""
+    rng = np.random.default_rng(seed)
+    fold_of = np.empty(len(strata), np.int64)
+    offset = 0
+    for value in np.unique(strata):
+        members = np.flatnonzero(strata == value)
+        members = members[rng.permutation(len(members))]
+        fold_of[members] = (np.arange(len(members)) + offset) % folds
+        offset += len(members)
+    return fold_of
+
+
+class NgramBag:
+    """See the module docstring.
+
+    n_classes; multilabel; features: dict for NgramFeatures (word_ngrams,
+    minn, maxn, filters, min_df); epochs, learning_rate, l2: NB-LR's SGD;
+    nb_scale: naive-Bayes-scaled features (single-label); naive_bayes: add
+    the naive Bayes member (single-label); folds: out-of-fold folds (< 2:
+    no stacking or calibration, members mixed half and half); calibrate:
+    calibrate the members and the mix (without, the members' raw logits are
+    mixed); select_features; fit_prior: naive Bayes class
+    priors from the data (False for balanced class weights); seed; threads:
+    folds trained at once (default: all cores).
+    """
+
+    def __init__(self, n_classes, multilabel=False, features=None, epochs=10,
+                 learning_rate=0.05, l2=1e-4, nb_scale=True, naive_bayes=True, folds=5,
+                 calibrate=True, select_features=False, fit_prior=True, seed=0, threads=None):
+        self.n_classes = int(n_classes)
+        self.multilabel = bool(multilabel)
+        self.features = NgramFeatures(**(features or {}))
+        self.epochs, self.learning_rate, self.l2 = int(epochs), float(learning_rate), float(l2)
+        self.nb_scale = bool(nb_scale) and not self.multilabel
+        self.naive_bayes = bool(naive_bayes) and not self.multilabel
+        self.folds = int(folds)
+        self.calibrate = bool(calibrate)
+        self.select_features = bool(select_features)
+        self.fit_prior = bool(fit_prior)
+        self.seed = int(seed)
+        self.threads = int(threads or os.cpu_count() or 1)
+        self.members = []
+        self.calibrations = []
+        self.mix = np.ones(1)
+        self.final = PowerCalibration(self.multilabel)
+        self.oof_logits = None
+        self.train_logits = None
+        self.report = {}
+
+    # -- members -------------------------------------------------------------
+
+    def _new_members(self, seed):
+        members = [LogisticRegression(self.epochs, self.learning_rate, self.l2, self.nb_scale,
+                                      self.multilabel, seed)]
+        if self.naive_bayes:
+            members.append(NaiveBayes(fit_prior=self.fit_prior))
+        return members
+
+    def _train(self, rows, labels, label_rows, weight, seed):
+        members = self._new_members(seed)
+        for member in members:
+            if isinstance(member, LogisticRegression):
+                member.fit(rows, labels, self.features.n_features, self.n_classes, weight,
+                           label_rows)
+            else:
+                member.fit(rows, labels, self.features.n_features, self.n_classes, weight)
+        return members
+
+    def _mixed(self, logits):
+        """The members' calibrated logits mixed: float64 (n, C)."""
+        out = 0.0
+        for share, calibration, z in zip(self.mix, self.calibrations, logits):
+            out = out + share * calibration.transform(z)
+        return out
+
+    # -- fitting -------------------------------------------------------------------
+
+    def fit(self, texts, labels=None, label_rows=None, targets=None, sample_weight=None):
+        """Train on texts (list of str) and labels (int32 (n,)), or for multi-label data
+        label_rows (SparseRows of classes) with targets (bool (n, C)). Returns self."""
+        started = time.perf_counter()
+        strata = labels if not self.multilabel else _first_labels(label_rows)
+        folds = min(self.folds, len(texts) // 2)
+        fold_of = fold_numbers(strata, folds, self.seed) if folds >= 2 else None
+        if self.select_features and fold_of is not None and self.features.maxn:
+            self._choose_features(texts, labels, label_rows, targets, sample_weight, fold_of)
+        rows = self.features.fit_transform(texts)
+        labels = np.zeros(len(texts), np.int32) if labels is None else labels
+        truth = targets if self.multilabel else labels
+        if fold_of is not None:
+            oof = self._out_of_fold(rows, labels, label_rows, sample_weight, fold_of, folds)
+            self._fit_stack(oof, truth, sample_weight)
+            self.oof_logits = self._mixed(oof)
+            if self.calibrate:
+                self.final.fit(self.oof_logits, truth, sample_weight)
+                self.oof_logits = self.final.transform(self.oof_logits)
+            self.report["oof_log_loss"] = log_loss(self.oof_logits, truth, self.multilabel)
+        else:
+            self.calibrations = [PowerCalibration(self.multilabel) for _ in
+                                 self._new_members(0)]
+            self.mix = np.full(len(self.calibrations), 1.0 / len(self.calibrations))
+        self.members = self._train(rows, labels, label_rows, sample_weight, self.seed)
+        self.train_logits = self._calibrated([m.decision_function(rows) for m in self.members])
+        self.report.update({"folds": folds if fold_of is not None else 0,
+                            "features": self.features.n_features,
+                            "seconds": time.perf_counter() - started})
+        return self
+
+    def _out_of_fold(self, rows, labels, label_rows, weight, fold_of, folds):
+        """Each member's out-of-fold logits: list of float32 (n, C). The folds train in
+        ``threads`` parallel threads (the kernels release the GIL)."""
+        def one_fold(k):
+            train, held = np.flatnonzero(fold_of != k), np.flatnonzero(fold_of == k)
+            members = self._train(rows.take(train), labels[train], _take(label_rows, train),
+                                  None if weight is None else weight[train], self.seed + 1 + k)
+            held_rows = rows.take(held)
+            return held, [member.decision_function(held_rows) for member in members]
+
+        with ThreadPoolExecutor(max_workers=max(1, min(self.threads, folds))) as pool:
+            results = list(pool.map(one_fold, range(folds)))
+        oof = [np.zeros((len(rows), self.n_classes), np.float32) for _ in results[0][1]]
+        for held, scores in results:
+            for out, z in zip(oof, scores):
+                out[held] = z
+        return oof
+
+    def _fit_stack(self, oof, truth, weight):
+        """Each member's calibration (identity without ``calibrate``) and the mix."""
+        self.calibrations = [PowerCalibration(self.multilabel) for _ in oof]
+        if self.calibrate:
+            for calibration, z in zip(self.calibrations, oof):
+                calibration.fit(z, truth, weight)
+        calibrated = [c.transform(z) for c, z in zip(self.calibrations, oof)]
+        if len(calibrated) == 1:
+            self.mix = np.ones(1)
+            return
+        losses = [log_loss(a * calibrated[0] + (1 - a) * calibrated[1], truth,
+                           self.multilabel, weight) for a in _MIX_GRID]
+        best = float(_MIX_GRID[int(np.argmin(losses))])
+        self.mix = np.array([best, 1.0 - best])
+
+    def _choose_features(self, texts, labels, label_rows, targets, weight, fold_of):
+        """Keep the character n-grams only if they lower NB-LR's held-out loss on fold 0."""
+        train, held = np.flatnonzero(fold_of != 0), np.flatnonzero(fold_of == 0)
+        truth = targets[held] if self.multilabel else labels[held]
+        losses = {}
+        config = self.features.get_config()
+        for maxn in (config["maxn"], 0):
+            features = NgramFeatures(**dict(config, maxn=maxn))
+            rows = features.fit_transform([texts[i] for i in train])
+            model = LogisticRegression(self.epochs, self.learning_rate, self.l2,
+                                       self.nb_scale, self.multilabel, self.seed)
+            model.fit(rows, None if labels is None else labels[train], features.n_features,
+                      self.n_classes, None if weight is None else weight[train],
+                      _take(label_rows, train))
+            z = model.decision_function(features.transform([texts[i] for i in held]))
+            losses[maxn] = log_loss(PowerCalibration(self.multilabel).fit(z, truth).transform(z),
+                                    truth, self.multilabel)
+        if losses[0] < losses[config["maxn"]]:
+            self.features = NgramFeatures(**dict(config, maxn=0))
+        self.report["character_ngrams"] = bool(self.features.maxn)
+
+    # -- prediction --------------------------------------------------------------
+
+    def decision_function(self, texts):
+        """Calibrated logits float64 (n, C) of texts (list of str)."""
+        rows = self.features.transform(texts)
+        return self._calibrated([m.decision_function(rows) for m in self.members])
+
+    def _calibrated(self, logits):
+        z = self._mixed(logits)
+        return self.final.transform(z) if self.calibrate else z
+
+    # -- saving ------------------------------------------------------------------
+
+    def get_config(self):
+        return {"n_classes": self.n_classes, "multilabel": self.multilabel,
+                "features": self.features.get_config(), "calibrate": self.calibrate,
+                "members": [type(m).__name__ for m in self.members],
+                "calibrations": [c.get_config() for c in self.calibrations],
+                "mix": [float(a) for a in self.mix], "final": self.final.get_config()}
+
+    def arrays(self):
+        """The arrays to save (name -> array)."""
+        out = {"feature_keys": self.features.keys}
+        for i, member in enumerate(self.members):
+            for name, array in member.state().items():
+                out[f"member{i}_{name}"] = array
+        return out
+
+    @classmethod
+    def from_saved(cls, config, arrays):
+        """A fitted NgramBag from :meth:`get_config` and :meth:`arrays`."""
+        self = cls(config["n_classes"], config["multilabel"], config["features"],
+                   calibrate=config["calibrate"])
+        self.features.keys = arrays["feature_keys"]
+        kinds = {"LogisticRegression": LogisticRegression, "NaiveBayes": NaiveBayes}
+        self.members = []
+        for i, kind in enumerate(config["members"]):
+            prefix = f"member{i}_"
+            state = {k[len(prefix):]: v for k, v in arrays.items() if k.startswith(prefix)}
+            self.members.append(kinds[kind]().set_state(state))
+        self.calibrations = [PowerCalibration(**c) for c in config["calibrations"]]
+        self.mix = np.asarray(config["mix"], np.float64)
+        self.final = PowerCalibration(**config["final"])
+        return self
+
+
+def _first_labels(label_rows):
+    """int32 (n,): each example's first class (-1 for none), for stratifying."""
+    first = np.full(len(label_rows), -1, np.int32)
+    has = label_rows.indptr[1:] > label_rows.indptr[:-1]
+    first[has] = label_rows.indices[label_rows.indptr[:-1][has]]
+    return first
+
+
+def _take(label_rows, rows):
+    return None if label_rows is None else label_rows.take(rows)
