@@ -25,7 +25,7 @@ def make_data(n, seed, classes=CLASSES, keywords=None):
 
 # Small networks that learn the keyword labelling in a few seconds.
 TINY = {
-    "bag": dict(embed_dim=16, epochs=20, bigram_buckets=0, learning_rate=0.02),
+    "embedding-bag": dict(embed_dim=16, epochs=20, bigram_buckets=0, learning_rate=0.02),
     "cnn": dict(embed_dim=16, epochs=10, filters=8, widths=(2, 3), learning_rate=1.0),
     "gru": dict(embed_dim=16, epochs=12, units=16, learning_rate=0.01),
 }

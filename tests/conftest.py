@@ -49,9 +49,10 @@ def data():
 
 @pytest.fixture(scope="module")
 def fitted(data):
-    """A small bag ensemble with bigrams, fitted on ``data`` (test set scored)."""
+    """A small embedding-bag ensemble with bigrams, fitted on ``data`` (test set scored)."""
     from classifytest import TINY
     from textembed.classify.model import TextClassifier
     (texts, labels), (test_texts, test_labels) = data
-    model = TextClassifier("bag", verbose=0, **{**TINY["bag"], "bigram_buckets": 256})
+    model = TextClassifier("embedding-bag", verbose=0,
+                           **{**TINY["embedding-bag"], "bigram_buckets": 256})
     return model.fit(texts, labels, test_texts=test_texts, test_labels=test_labels)

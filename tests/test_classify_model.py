@@ -3,11 +3,13 @@ import numpy as np
 import pytest
 
 from classifytest import CLASSES, FILLER, KEYWORDS, TINY, make_data
+from textembed.classify.architectures import ARCH_NAMES
 from textembed.classify.model import TextClassifier
+from textembed.classify.network_model import NetworkModel
 from textembed.io import InputError
 
 
-@pytest.mark.parametrize("arch", ["bag", "cnn", "gru"])
+@pytest.mark.parametrize("arch", ["embedding-bag", "cnn", "gru"])
 def test_learns_a_known_labelling(data, arch):
     (texts, labels), (test_texts, test_labels) = data
     model = TextClassifier(arch, verbose=0, early_stopping=0, **TINY[arch])
@@ -28,11 +30,11 @@ def test_bag_bigrams_learn_word_order():
         words.insert(int(rng.integers(len(words) + 1)), pair)
         texts.append(" ".join(words))
         labels.append("ab" if first else "ba")
-    kw = {**TINY["bag"], "epochs": 10, "early_stopping": 0}
-    with_bigrams = TextClassifier("bag", verbose=0, **{**kw, "bigram_buckets": 1024})
+    kw = {**TINY["embedding-bag"], "epochs": 10, "early_stopping": 0}
+    with_bigrams = TextClassifier("embedding-bag", verbose=0, **{**kw, "bigram_buckets": 1024})
     with_bigrams.fit(texts[:300], labels[:300], test_texts=texts[300:], test_labels=labels[300:])
     assert with_bigrams.metrics_["test_accuracy"] >= 0.97
-    unigrams = TextClassifier("bag", verbose=0, **kw)
+    unigrams = TextClassifier("embedding-bag", verbose=0, **kw)
     unigrams.fit(texts[:300], labels[:300], test_texts=texts[300:], test_labels=labels[300:])
     assert unigrams.metrics_["test_accuracy"] < 0.8
 
@@ -44,7 +46,7 @@ def test_metrics_and_classes(fitted):
                 "seconds_per_epoch", "train_seconds", "num_classes", "vocab_size", "maxlen",
                 "arch"):
         assert key in m, key
-    assert m["num_classes"] == 3 and m["arch"] == "bag"
+    assert m["num_classes"] == 3 and m["arch"] == "embedding-bag"
     # two ensemble members, each holding out its own 10% fold (out-of-fold validation)
     assert m["ensemble"] == 2 and m["valid_samples"] == 60 and m["train_samples"] == 270
     assert 1 <= m["epochs"] <= 20 and len(fitted.history["val_accuracy"]) == m["epochs"]
@@ -52,7 +54,7 @@ def test_metrics_and_classes(fitted):
 
 
 def test_default_arch_is_resolved():
-    assert TextClassifier(verbose=0).arch in ("cnn", "lstm", "gru", "bilstm", "bag")
+    assert TextClassifier(verbose=0).arch in ARCH_NAMES
     with pytest.raises(InputError, match="unknown architecture"):
         TextClassifier("transformer")
 
@@ -84,7 +86,8 @@ def test_string_labels_with_many_classes():
     classes = ("négatif", "neutral label", "pos:itive", "4")
     keywords = {c: [f"k{j}x{i}" for i in range(3)] for j, c in enumerate(classes)}
     texts, labels = make_data(400, 5, classes, keywords)
-    model = TextClassifier("bag", verbose=0, **TINY["bag"]).fit(texts, labels)
+    model = TextClassifier("embedding-bag", verbose=0, **TINY["embedding-bag"])
+    model.fit(texts, labels)
     assert model.classes_ == sorted(classes)
     assert model.metrics_["num_classes"] == 4
     assert set(model.predict(texts[:40])) <= set(classes)
@@ -93,9 +96,9 @@ def test_string_labels_with_many_classes():
 
 def test_single_class_is_refused():
     with pytest.raises(InputError, match="single class"):
-        TextClassifier("bag", verbose=0).fit(["a b", "c d", "e"], ["x", "x", "x"])
+        TextClassifier("embedding-bag", verbose=0).fit(["a b", "c d", "e"], ["x", "x", "x"])
     with pytest.raises(InputError, match="empty"):
-        TextClassifier("bag", verbose=0).fit([], [])
+        TextClassifier("embedding-bag", verbose=0).fit([], [])
 
 
 def test_unseen_test_label_is_named(data):
@@ -103,8 +106,8 @@ def test_unseen_test_label_is_named(data):
     bad = list(test_labels)
     bad[3] = "purple"
     with pytest.raises(InputError, match="'purple'"):
-        TextClassifier("bag", verbose=0, epochs=1).fit(texts, labels, test_texts=test_texts,
-                                                       test_labels=bad)
+        TextClassifier("embedding-bag", verbose=0, epochs=1).fit(
+            texts, labels, test_texts=test_texts, test_labels=bad)
 
 
 def test_freeze_keeps_random_embeddings_unchanged(data):
@@ -113,16 +116,17 @@ def test_freeze_keeps_random_embeddings_unchanged(data):
                             units=8, seed=4)
     frozen.fit(texts, labels, validation_split=0)
     fresh = TextClassifier("gru", verbose=0, embed_dim=8, units=8, seed=4)
-    fresh.tokenizer, fresh.preprocessing_ = frozen.tokenizer, frozen.preprocessing_
     fresh.classes_ = frozen.classes_
-    initial = fresh._new_member(np.random.default_rng(4)).layers[0].get_weights()[0]
+    network = NetworkModel(fresh)
+    network.tokenizer, network.preprocessing_ = frozen.tokenizer, frozen.preprocessing_
+    initial = network._new_member(np.random.default_rng(4)).layers[0].get_weights()[0]
     np.testing.assert_array_equal(frozen.model.layers[0].get_weights()[0], initial)
 
 
 def test_validation_choices(data):
     (texts, labels), (test_texts, test_labels) = data
-    model = TextClassifier("bag", verbose=0, epochs=2, **{k: v for k, v in TINY["bag"].items()
-                                                          if k != "epochs"})
+    model = TextClassifier("embedding-bag", verbose=0, epochs=2,
+                           **{k: v for k, v in TINY["embedding-bag"].items() if k != "epochs"})
     model.fit(texts, labels, validation_split=0)
     assert model.metrics_["valid_accuracy"] is None and model.metrics_["epochs"] == 2
     model.fit(texts, labels, valid_texts=test_texts, valid_labels=test_labels)
@@ -133,18 +137,20 @@ def test_validation_choices(data):
 
 def test_ensemble_averages_members_and_round_trips(data, tmp_path):
     (texts, labels), (test_texts, test_labels) = data
-    model = TextClassifier("bag", verbose=0, ensemble=2, **{**TINY["bag"], "epochs": 4})
+    model = TextClassifier("embedding-bag", verbose=0, ensemble=2, calibrate=False,
+                           **{**TINY["embedding-bag"], "epochs": 4})
     model.fit(texts, labels, test_texts=test_texts, test_labels=test_labels)
     assert model.metrics_["ensemble"] == 2
     (ensemble,) = model.model.layers
     members = ensemble.branches
     assert len(members) == 2
-    x = model._rows(model._sequences(test_texts))
+    x = model.backend.inputs(test_texts)
     by_member = []
     for layers in members:
         out, mask = x, None
         for layer in layers:
-            out, mask = layer.forward(out, training=False, mask=mask), layer.compute_mask(out, mask)
+            out, mask = (layer.forward(out, training=False, mask=mask),
+                         layer.compute_mask(out, mask))
         by_member.append(out)
     np.testing.assert_allclose(model.predict_proba(test_texts), np.mean(by_member, axis=0),
                                rtol=1e-5, atol=1e-6)
@@ -157,12 +163,12 @@ def test_ensemble_averages_members_and_round_trips(data, tmp_path):
 
 def test_validation_of_an_ensemble(data):
     (texts, labels), (test_texts, test_labels) = data
-    kw = {**TINY["bag"], "epochs": 2}
+    kw = {**TINY["embedding-bag"], "epochs": 2}
     # folds that cannot all fit: the members share one hold-out, judged by the ensemble
-    shared = TextClassifier("bag", verbose=0, ensemble=2, **kw).fit(texts, labels,
+    shared = TextClassifier("embedding-bag", verbose=0, ensemble=2, **kw).fit(texts, labels,
                                                                      validation_split=0.3)
     assert shared.metrics_["valid_samples"] == 90 and shared.metrics_["train_samples"] == 210
-    given = TextClassifier("bag", verbose=0, ensemble=2, **kw)
+    given = TextClassifier("embedding-bag", verbose=0, ensemble=2, **kw)
     given.fit(texts, labels, valid_texts=test_texts, valid_labels=test_labels)
     assert given.metrics_["valid_samples"] == len(test_texts)
     assert given.metrics_["valid_accuracy"] == pytest.approx(given.score(test_texts, test_labels))
@@ -179,9 +185,110 @@ def test_same_seed_same_weights(data, arch):
     if arch == "bilstm":
         # the two directions start from different draws
         model = TextClassifier(arch, **kw).fit(texts, labels)
-        fresh = model._new_member(np.random.default_rng(0))
+        fresh = model.backend._new_member(np.random.default_rng(0))
         layer = fresh.layers[1]
         forward, backward = layer.forward_layer.get_weights(), layer.backward_layer.get_weights()
         for f, b in zip(forward[:2], backward[:2]):
             assert not np.array_equal(f, b)
 
+
+
+# -- the default: the bag of n-gram models -----------------------------------------------
+
+def _noisy(labels, rate, seed):
+    """The labels with a share ``rate`` replaced by a random class."""
+    rng = np.random.default_rng(seed)
+    return [str(rng.choice(CLASSES)) if rng.random() < rate else y for y in labels]
+
+
+def test_default_is_the_calibrated_bag(tmp_path):
+    texts, labels = make_data(1500, 11)
+    test_texts, test_labels = make_data(1000, 12)
+    # a label in four is random: the best accuracy is about 0.83
+    labels, test_labels = _noisy(labels, 0.25, 1), _noisy(test_labels, 0.25, 2)
+    model = TextClassifier(verbose=0, seed=2).fit(texts, labels, test_texts=test_texts,
+                                                   test_labels=test_labels)
+    assert model.arch == "bag" and model.kind == "ngram" and model.metrics_["default"]
+    m = model.metrics_
+    assert m["test_accuracy"] >= 0.78 and m["valid_accuracy"] >= 0.78
+    for key in ("valid_macro_f1", "valid_log_loss", "valid_ece", "test_macro_f1",
+                "test_log_loss", "test_ece", "folds", "features", "character_ngrams"):
+        assert key in m, key
+    assert m["valid_samples"] == len(texts)          # out of fold: every example
+    probs = model.predict_proba(test_texts)
+    np.testing.assert_allclose(probs.sum(axis=1), 1.0, atol=1e-5)
+    # calibrated: as confident as it is right
+    assert abs(probs.max(axis=1).mean() - m["test_accuracy"]) < 0.03
+    assert m["test_ece"] < 0.05
+    raw = TextClassifier(verbose=0, seed=2, calibrate=False).fit(texts, labels)
+    assert raw.metrics_["calibrated"] is False
+    assert np.mean(np.array(raw.predict(test_texts)) == model.predict(test_texts)) > 0.97
+    assert not np.allclose(raw.predict_proba(test_texts), probs, atol=0.01)
+    model.save(tmp_path / "m")
+    loaded = TextClassifier.load(tmp_path / "m")
+    np.testing.assert_array_equal(loaded.predict_proba(test_texts), probs)
+    assert loaded.arch == "bag" and loaded.metrics_ == model.metrics_
+
+
+def test_predict_top_k_and_threshold():
+    texts, labels = make_data(300, 1)
+    model = TextClassifier(verbose=0).fit(texts, _noisy(labels, 0.3, 3))
+    probe = ["w1 blue2 w3", "w1 w2 w5"]
+    top2 = model.predict(probe, k=2)
+    assert all(len(row) == 2 and row[0] == best for row, best in zip(top2, model.predict(probe)))
+    assert all(sorted(row) == sorted(CLASSES) for row in model.predict(probe, k=3))
+    probs = model.predict_proba(probe)
+    cut = float(np.sort(probs[0])[-2])     # keeps the two best labels of the first text
+    kept = model.predict(probe, k=3, threshold=cut)
+    assert len(kept[0]) == 2 and all(p >= cut for p in np.sort(probs[1])[::-1][:len(kept[1])])
+    for bad in ({"k": 0}, {"threshold": 0}, {"threshold": 1.5}):
+        with pytest.raises(InputError):
+            model.predict(probe, **bad)
+
+
+def test_multilabel_fit_predict_and_score():
+    texts, sets = [], []
+    rng = np.random.default_rng(4)
+    for i in range(300):
+        tags = [t for t in ("red", "green", "blue") if rng.random() < 0.4] or ["red"]
+        words = [f"{t}{rng.integers(4)}" for t in tags] + list(rng.choice(FILLER, 3))
+        texts.append(" ".join(rng.permutation(words)))
+        sets.append(tags)
+    model = TextClassifier(verbose=0).fit(texts[:250], sets[:250], test_texts=texts[250:],
+                                           test_labels=sets[250:])
+    assert model.multilabel_ and model.metrics_["multilabel"]
+    m = model.metrics_
+    assert m["test_p@1"] > 0.95 and m["test_micro_f1"] > 0.9 and "test_r@k" in m
+    probs = model.predict_proba(["red1 green2 w3"])
+    assert probs.shape == (1, 3) and probs[0, model.classes_.index("blue")] < 0.5
+    assert sorted(model.predict(["red1 green2 w3"], k=3, threshold=0.5)[0]) == ["green", "red"]
+    assert model.score(texts[250:], sets[250:]) == pytest.approx(m["test_p@1"])
+    single = TextClassifier(verbose=0, multilabel=False).fit(texts[:250], sets[:250])
+    assert not single.multilabel_
+    with pytest.raises(InputError, match="multi-label data .* needs the bag"):
+        TextClassifier("gru", verbose=0).fit(texts[:50], sets[:50])
+
+
+def test_class_weights_shift_the_decisions():
+    # 9 of 10 texts are "common"; the rare class's keyword also shows up in common texts
+    rng = np.random.default_rng(0)
+    texts, labels = [], []
+    for i in range(600):
+        rare = i % 10 == 0
+        words = list(rng.choice(FILLER, 4)) + (["red1"] if rare or rng.random() < 0.1 else [])
+        texts.append(" ".join(words))
+        labels.append("rare" if rare else "common")
+    plain = TextClassifier(verbose=0).fit(texts, labels)
+    weighted = TextClassifier(verbose=0, class_weight="balanced").fit(texts, labels)
+    assert weighted.metrics_["class_weight"]["rare"] == pytest.approx(600 / (2 * 60))
+    probe = [t for t, y in zip(texts, labels) if "red1" in t.split()]
+    assert (weighted.predict(probe).count("rare") > plain.predict(probe).count("rare"))
+    with pytest.raises(InputError, match="'blue': no such label"):
+        TextClassifier(verbose=0, class_weight={"blue": 2}).fit(texts, labels)
+    with pytest.raises(InputError, match="class weights apply to the bag"):
+        TextClassifier("gru", verbose=0, class_weight="balanced").fit(texts, labels)
+
+
+def test_network_options_are_refused_by_the_bag():
+    with pytest.raises(InputError, match="embed_dim, pretrained set the networks' inputs"):
+        TextClassifier(embed_dim=8, pretrained="v.vec")

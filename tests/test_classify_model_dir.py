@@ -9,6 +9,8 @@ from textembed.classify.model import TextClassifier
 from textembed.classify.model_dir import is_model_dir
 from textembed.io import InputError
 
+NET_BAG = "embedding-bag"
+
 
 def test_save_load_round_trip(fitted, data, tmp_path):
     test_texts, _ = data[1]
@@ -20,11 +22,12 @@ def test_save_load_round_trip(fitted, data, tmp_path):
                             "metrics.json"])
     assert json.loads((out / "labels.json").read_text()) == fitted.classes_
     settings = json.loads((out / "preprocessing.json").read_text())
-    assert settings["arch"] == "bag" and settings["maxlen"] == fitted.metrics_["maxlen"]
+    assert settings["arch"] == "embedding-bag" and settings["maxlen"] == fitted.metrics_["maxlen"]
     assert json.loads((out / "tokenizer.json").read_text())["class_name"] == "Tokenizer"
     loaded = TextClassifier.load(out)
-    assert loaded.classes_ == fitted.classes_ and loaded.arch == "bag"
-    np.testing.assert_array_equal(loaded.predict_proba(test_texts), fitted.predict_proba(test_texts))
+    assert loaded.classes_ == fitted.classes_ and loaded.arch == "embedding-bag"
+    np.testing.assert_array_equal(loaded.predict_proba(test_texts),
+                                  fitted.predict_proba(test_texts))
     assert loaded.metrics_["test_accuracy"] == fitted.metrics_["test_accuracy"]
     assert not [n for n in os.listdir(tmp_path) if n.startswith(".")]
 

@@ -16,7 +16,7 @@ def _build(name, seed=0, **kw):
 
 
 @pytest.mark.parametrize("name, layers", [
-    ("bag", ["embedding", "token_dropout", "average", "dropout", "output"]),
+    ("embedding-bag", ["embedding", "token_dropout", "average", "dropout", "output"]),
     ("cnn", ["embedding", "convolutions", "dropout", "output"]),
     ("lstm", ["embedding", "lstm", "output"]),
     ("gru", ["embedding", "gru", "output"]),
@@ -32,7 +32,7 @@ def test_layers_in_order(name, layers):
     np.testing.assert_allclose(probs.sum(axis=1), 1.0, atol=1e-5)
 
 
-@pytest.mark.parametrize("name", ["bag", "cnn", "bilstm"])
+@pytest.mark.parametrize("name", ["embedding-bag", "cnn", "bilstm"])
 def test_the_rng_fixes_every_start(name):
     same = [_build(name, seed=3).get_weights(), _build(name, seed=3).get_weights()]
     for a, b in zip(*same):
@@ -44,7 +44,7 @@ def test_the_rng_fixes_every_start(name):
 def test_pretrained_rows_replace_the_random_ones_and_can_be_frozen():
     ids = np.array([2, 5])
     vectors = np.arange(12, dtype=np.float32).reshape(2, 6)
-    model = _build("bag", pretrained=(ids, vectors), trainable=False)
+    model = _build("embedding-bag", pretrained=(ids, vectors), trainable=False)
     table = model.layers[0].get_weights()[0]
     np.testing.assert_array_equal(table[ids], vectors)
     assert np.abs(np.delete(table, ids, axis=0)).max() <= 0.05

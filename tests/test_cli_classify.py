@@ -29,11 +29,21 @@ SAMPLE_ROWS = [line.split("\t", 1) for line in SAMPLE.read_text("utf-8").splitli
 SAMPLE_TEXTS = [text for _, text in SAMPLE_ROWS]
 SAMPLE_LABELS = [label for label, _ in SAMPLE_ROWS]
 CLASSES = ["animals", "food", "weather"]
-FAST = ["--epochs", "3", "--embed-dim", "8", "--seed", "1", "--threads", "1"]
-MODEL_FILES = ["labels.json", "metrics.json", "model.npz", "preprocessing.json",
-               "tokenizer.json"]
+FAST = ["--epochs", "3", "--seed", "1", "--threads", "1"]
+# The network the default used to be: its summary, epochs and validation split.
+FAST_NET = ["--arch", "embedding-bag", "--epochs", "3", "--embed-dim", "8", "--seed", "1",
+            "--threads", "1"]
+MODEL_FILES = ["labels.json", "metrics.json", "model.npz", "preprocessing.json"]
+NETWORK_FILES = sorted(MODEL_FILES + ["tokenizer.json"])
+BAG_SUMMARY = re.compile(
+    r"train-classifier: (?P<arch>bag(?: \(default\))?), (?P<train>[\d,]+) training examples "
+    r"validated out of fold \((?P<folds>\d+) folds\), (?P<classes>\d+) (?:classes|labels), "
+    r"(?P<features>[\d,]+) n-gram features, (?P<epochs>\d+) epochs in [\d.]+ s; "
+    r"(?P<score>accuracy|P@1) train (?P<train_acc>[\d.]+), valid (?P<valid_acc>[\d.]+)"
+    r"(, test (?P<test_acc>[\d.]+))?(; valid macro-F1 [\d.]+, ECE [\d.]+)?; [\d.]+ s in all; "
+    r"saved to (?P<path>.+)")
 SUMMARY = re.compile(
-    r"train-classifier: (?P<arch>\w+), (?:(?P<members>\d+) averaged networks, each with )?"
+    r"train-classifier: (?P<arch>[\w-]+), (?:(?P<members>\d+) averaged networks, each with )?"
     r"(?P<train>[\d,]+) training(?: and|\ examples,) (?P<valid>[\d,]+) "
     r"validation examples(?: in all)?, (?P<classes>\d+) classes, (?P<epochs>\d+) epochs in [\d.]+ s "
     r"\([\d.]+ s/epoch(, best epoch \d+ kept)?\); accuracy train (?P<train_acc>[\d.]+)"
@@ -71,7 +81,7 @@ def trained(tmp_path_factory):
 
 # -- train-classifier ------------------------------------------------------------
 
-def test_train_reads_trains_summarises_and_saves(invoke, tmp_path):
+def test_train_default_bag_summarises_and_saves(invoke, tmp_path):
     model_dir = tmp_path / "m"
     code, out, err = invoke("train-classifier", SAMPLE, "-o", model_dir, *FAST)
     assert code == 0, err
@@ -79,7 +89,35 @@ def test_train_reads_trains_summarises_and_saves(invoke, tmp_path):
     lines = err.splitlines()
     assert lines[0] == (f"train {SAMPLE}: 900 examples, 3 classes (animals: 283, food: 300, "
                         "weather: 317); read as tsv (detected)")
-    # The default bag averages two networks, each with its own validation fold:
+    match = BAG_SUMMARY.fullmatch(lines[-1])
+    assert match, lines[-1]
+    assert (match["arch"], match["train"], match["folds"], match["classes"]) == (
+        "bag (default)", "900", "5", "3")
+    assert match["epochs"] == "3" and match["test_acc"] is None
+    assert match["path"] == str(model_dir)
+    assert folder(tmp_path) == ["m"]  # no temporary directory left
+    assert folder(model_dir) == MODEL_FILES
+    metrics = json.loads((model_dir / "metrics.json").read_text())
+    for key in ("train_accuracy", "valid_accuracy", "valid_macro_f1", "valid_log_loss",
+                "valid_ece", "epochs", "train_seconds", "num_classes", "features", "folds"):
+        assert key in metrics
+    assert metrics["num_classes"] == 3 and metrics["epochs"] == 3 and metrics["default"]
+    assert f"{metrics['valid_accuracy']:.4f}" == match["valid_acc"]
+    assert metrics["valid_accuracy"] > 0.9
+    assert json.loads((model_dir / "labels.json").read_text()) == CLASSES
+    settings = json.loads((model_dir / "preprocessing.json").read_text())
+    assert settings["kind"] == "ngram" and settings["arch"] == "bag"
+
+
+def test_train_network_reads_trains_summarises_and_saves(invoke, tmp_path):
+    model_dir = tmp_path / "m"
+    code, out, err = invoke("train-classifier", SAMPLE, "-o", model_dir, *FAST_NET)
+    assert code == 0, err
+    assert out == ""
+    lines = err.splitlines()
+    assert lines[0] == (f"train {SAMPLE}: 900 examples, 3 classes (animals: 283, food: 300, "
+                        "weather: 317); read as tsv (detected)")
+    # The embedding-bag averages two networks, each with its own validation fold:
     # one line per epoch of each (no tty).
     assert [line for line in lines if line.startswith("ensemble member")] == [
         "ensemble member 1/2", "ensemble member 2/2"]
@@ -93,7 +131,7 @@ def test_train_reads_trains_summarises_and_saves(invoke, tmp_path):
     assert match["epochs"] == "3" and match["test_acc"] is None
     assert match["path"] == str(model_dir)
     assert folder(tmp_path) == ["m"]  # no temporary directory left
-    assert folder(model_dir) == MODEL_FILES
+    assert folder(model_dir) == NETWORK_FILES
     metrics = json.loads((model_dir / "metrics.json").read_text())
     for key in ("train_accuracy", "valid_accuracy", "epochs", "seconds_per_epoch",
                 "train_seconds", "num_classes", "vocab_size", "maxlen"):
@@ -133,7 +171,7 @@ def test_valid_and_test_files(invoke, tmp_path):
     valid = write(tmp_path / "valid.tsv", as_format("tsv", SAMPLE_ROWS[600:750]))
     test = write(tmp_path / "test.txt", as_format("fasttext", SAMPLE_ROWS[750:]))
     code, _, err = invoke("train-classifier", train, "--valid", valid, "--test", test,
-                          "-o", tmp_path / "m", *FAST, "--epochs", "10")
+                          "-o", tmp_path / "m", *FAST_NET, "--epochs", "10")
     assert code == 0, err
     lines = err.splitlines()
     assert lines[1].startswith(f"valid {valid}: 150 examples")
@@ -146,7 +184,7 @@ def test_valid_and_test_files(invoke, tmp_path):
 
 
 def test_validation_split_zero(invoke, tmp_path):
-    code, _, err = invoke("train-classifier", SAMPLE, "-o", tmp_path / "m", *FAST,
+    code, _, err = invoke("train-classifier", SAMPLE, "-o", tmp_path / "m", *FAST_NET,
                           "--validation-split", "0")
     assert code == 0, err
     match = SUMMARY.fullmatch(err.splitlines()[-1])
@@ -198,7 +236,8 @@ def test_pretrained_vectors(invoke, tmp_path):
         f"{w} " + " ".join(f"{(i + j) % 5 / 10:.1f}" for j in range(8)) + "\n"
         for i, w in enumerate(words)))
     code, _, err = invoke("train-classifier", SAMPLE, "-o", tmp_path / "m", "--epochs", "1",
-                          "--pretrained", vectors, "--freeze-embeddings")
+                          "--arch", "embedding-bag", "--pretrained", vectors,
+                          "--freeze-embeddings")
     assert code == 0, err
     assert "5 of " in err and "vocabulary words found" in err
     metrics = json.loads((tmp_path / "m" / "metrics.json").read_text())
@@ -452,7 +491,19 @@ BAD_TRAINING = {
     "pretrained-missing": (lambda d: [SAMPLE, "--pretrained", d / "none.vec"],
                            "--pretrained"),
     "model-dir-parent-missing": (lambda d: [SAMPLE, "-o", d / "no" / "m"], "does not exist"),
+    "class-weight-unknown-label": (lambda d: [SAMPLE, "--class-weight", "plants:2"],
+                                   "'plants': no such label in the training data"),
+    "class-weight-not-positive": (lambda d: [SAMPLE, "--class-weight", "food:0"],
+                                  "class weight of 'food' must be a positive number"),
 }
+
+
+def test_network_options_need_a_network(invoke, tmp_path):
+    code, _, err = invoke("train-classifier", SAMPLE, "-o", tmp_path / "m", "--embed-dim", "8",
+                          "--pretrained", _vectors(tmp_path), "-q")
+    assert_one_error(code, err, 2, "--embed-dim, --pretrained apply to the networks (--arch ",
+                     "embedding-bag", "the default architecture has no embedding")
+    assert folder(tmp_path) == ["v.vec"]
 
 
 @pytest.mark.parametrize("case", sorted(BAD_TRAINING))
@@ -461,8 +512,9 @@ def test_bad_training_input(invoke, tmp_path, case):
     args = make(tmp_path)
     before = folder(tmp_path)
     out_args = [] if "-o" in args else ["-o", tmp_path / "m"]
-    code, out, err = invoke("train-classifier", *args, *out_args, "--epochs", "1",
-                            "--embed-dim", "8", "-q")
+    network = [] if "--class-weight" in args else ["--arch", "embedding-bag", "--embed-dim", "8"]
+    code, out, err = invoke("train-classifier", *args, *out_args, "--epochs", "1", *network,
+                            "-q")
     assert_one_error(code, err, 1, fragment)
     assert out == ""
     assert folder(tmp_path) == before  # no model, no temporary directory
@@ -498,11 +550,20 @@ def test_fasttext_several_labels_warn(invoke, tmp_path):
     rows = [f"__label__{label} __label__extra {text}" if i < 3 else f"__label__{label} {text}"
             for i, (label, text) in enumerate(SAMPLE_ROWS[:100])]
     path = write(tmp_path / "t.txt", "\n".join(rows) + "\n")
-    code, _, err = invoke("train-classifier", path, "-o", tmp_path / "m", *FAST)
+    code, _, err = invoke("train-classifier", path, "-o", tmp_path / "m", *FAST,
+                          "--no-multilabel")
     assert code == 0, err
     assert (f"textembed: warning: {path}: 3 lines have several labels; the first one is used "
             "(one label per example)") in err.splitlines()
     assert json.loads((tmp_path / "m" / "labels.json").read_text()) == CLASSES
+    # without --no-multilabel the data is multi-label, and that is said
+    code, _, err = invoke("train-classifier", path, "-o", tmp_path / "multi", *FAST)
+    assert code == 0, err
+    assert (f"multi-label: 3 lines of {path} have several labels: one probability per label "
+            "(--no-multilabel keeps each line's first)") in err.splitlines()
+    assert json.loads((tmp_path / "multi" / "labels.json").read_text()) == sorted(
+        CLASSES + ["extra"])
+    assert json.loads((tmp_path / "multi" / "preprocessing.json").read_text())["multilabel"]
 
 
 def test_empty_stdin(invoke, tmp_path, monkeypatch):
@@ -529,6 +590,8 @@ def test_empty_stdin(invoke, tmp_path, monkeypatch):
     (["--valid", "SAMPLE", "--validation-split", "0.2"], "--valid or --validation-split"),
     (["--cv", "3", "--test", "SAMPLE"], "--test does not combine with --cv"),
     (["--freeze-embeddings"], "--freeze-embeddings needs --pretrained"),
+    (["--class-weight", "pos"], "'pos' is not LABEL:WEIGHT"),
+    (["--class-weight", "food:x"], "the weight 'x' is not a number"),
 ])
 def test_nonsensical_options(invoke, tmp_path, args, fragment):
     args = [str(SAMPLE) if a == "SAMPLE" else a for a in args]
@@ -574,3 +637,102 @@ def test_many_classes_warn_that_the_format_may_be_wrong(invoke, tmp_path):
     assert code == 0, err
     warnings = [line for line in err.splitlines() if "warning" in line]
     assert len(warnings) == 1 and "most labels occur once; is the file label-first?" in warnings[0]
+
+
+# -- multi-label, top-k, thresholds, class weights ---------------------------------------
+
+MULTI_ROWS = [(("animals", "pets") if "cat" in text or "dog" in text else (label,), text)
+              for label, text in SAMPLE_ROWS]
+
+
+@pytest.fixture(scope="module")
+def multilabel_model(tmp_path_factory):
+    where = tmp_path_factory.mktemp("multi")
+    train = write(where / "train.txt", "".join(
+        " ".join(f"__label__{label}" for label in labels) + f" {text}\n"
+        for labels, text in MULTI_ROWS))
+    model_dir = where / "m"
+    assert run_main("train-classifier", train, "-o", model_dir, *FAST, "-q") == 0
+    return model_dir
+
+
+def test_multilabel_training_summary_and_files(invoke, tmp_path):
+    tsv = write(tmp_path / "t.tsv", "".join(f"{','.join(labels)}\t{text}\n"
+                                            for labels, text in MULTI_ROWS))
+    code, _, err = invoke("train-classifier", tsv, "-o", tmp_path / "m", *FAST)
+    assert code == 0, err
+    lines = err.splitlines()
+    several = sum(len(labels) > 1 for labels, _ in MULTI_ROWS)
+    assert lines[1] == (f"multi-label: {several:,} lines of {tsv} have several labels: one "
+                        "probability per label (--no-multilabel keeps each line's first)")
+    match = BAG_SUMMARY.fullmatch(lines[-1])
+    assert match and match["score"] == "P@1" and match["classes"] == "4"
+    metrics = json.loads((tmp_path / "m" / "metrics.json").read_text())
+    assert metrics["multilabel"] and metrics["valid_p@1"] > 0.9
+    assert json.loads((tmp_path / "m" / "labels.json").read_text()) == sorted(CLASSES + ["pets"])
+    # --label-sep names another separator: then the field "animals,pets" is one label
+    code, _, err = invoke("train-classifier", tsv, "-o", tmp_path / "one", *FAST,
+                          "--label-sep", ";", "-q")
+    assert code == 0, err
+    labels = json.loads((tmp_path / "one" / "labels.json").read_text())
+    assert "animals,pets" in labels and "pets" not in labels
+
+
+def test_predict_top_k_threshold_and_probabilities(invoke, multilabel_model, tmp_path):
+    path = write(tmp_path / "in.txt", "the cat sleeps\nfresh bread\n\n")
+    code, out, err = invoke("predict", multilabel_model, path, "-q", "-k", "2")
+    assert code == 0, err
+    rows = [line.split("\t") for line in lines_of(out)]
+    assert len(rows) == 3 and all(len(r) == 2 for r in rows)
+    assert sorted(rows[0]) == ["animals", "pets"]
+    code, out, _ = invoke("predict", multilabel_model, path, "-q", "-k", "4",
+                          "--threshold", "0.5", "--proba")
+    assert code == 0
+    kept = [line.split("\t") if line else [] for line in lines_of(out)]
+    assert sorted(cell.split(":")[0] for cell in kept[0]) == ["animals", "pets"]
+    assert [cell.split(":")[0] for cell in kept[1]] == ["food"]
+    for row in kept:
+        assert all(float(cell.rsplit(":", 1)[1]) >= 0.5 for cell in row)
+    code, single, _ = invoke("predict", multilabel_model, path, "-q")
+    assert code == 0 and [line.split("\t")[0] for line in lines_of(single)][:2] == [
+        kept[0][0].split(":")[0], "food"]
+
+
+@pytest.mark.parametrize("args, fragment", [
+    (["-k", "0"], "-k"), (["--threshold", "0"], "--threshold"),
+    (["--threshold", "1.5"], "--threshold"),
+])
+def test_predict_bad_k_and_threshold(invoke, trained, args, fragment):
+    code, out, err = invoke("predict", trained, SAMPLE, *args)
+    assert_one_error(code, err, 2, fragment)
+    assert out == ""
+
+
+def test_test_classifier_multilabel_report(invoke, multilabel_model, tmp_path):
+    rows = MULTI_ROWS[:200] + [(("animals", "wild"), "a wolf")]
+    path = write(tmp_path / "test.txt", "".join(
+        " ".join(f"__label__{label}" for label in labels) + f" {text}\n" for labels, text in rows))
+    code, out, err = invoke("test-classifier", multilabel_model, path, "-k", "2")
+    assert code == 0, err
+    assert "1 examples have labels never seen in training: 'wild' (1)" in err
+    lines = lines_of(out)
+    assert lines[0] == f"examples 201, true labels {sum(len(r[0]) for r in rows):,}"
+    assert re.fullmatch(r"P@1 [\d.]+  R@1 [\d.]+  P@2 [\d.]+  R@2 [\d.]+", lines[1])
+    code, out, _ = invoke("test-classifier", multilabel_model, path, "--json", "-q")
+    report = json.loads(out)
+    assert report["k"] == 5 and report["threshold"] == 0.5 and report["p@1"] > 0.9
+    assert report["unseen_labels"] == ["wild"] and report["per_label"]["wild"]["recall"] == 0
+
+
+def test_class_weight_and_no_calibrate(invoke, tmp_path):
+    code, _, err = invoke("train-classifier", SAMPLE, "-o", tmp_path / "m", *FAST,
+                          "--class-weight", "food:3", "--no-calibrate", "-q")
+    assert code == 0, err
+    metrics = json.loads((tmp_path / "m" / "metrics.json").read_text())
+    assert metrics["class_weight"] == {"animals": 1.0, "food": 3.0, "weather": 1.0}
+    assert metrics["calibrated"] is False
+    code, _, err = invoke("train-classifier", SAMPLE, "-o", tmp_path / "b", *FAST,
+                          "--class-weight", "balanced", "-q")
+    assert code == 0, err
+    weights = json.loads((tmp_path / "b" / "metrics.json").read_text())["class_weight"]
+    assert weights["animals"] == pytest.approx(900 / (3 * 283))

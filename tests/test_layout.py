@@ -79,5 +79,6 @@ def test_the_library_does_not_import_the_command_line_tool():
 
 
 def test_the_checker_sees_relative_imports():
-    names = imported_modules(PACKAGE / "classify" / "model.py")
-    assert "textembed.kernels.ngram_kernels" in names and "textembed.io.InputError" in names
+    names = imported_modules(PACKAGE / "classify" / "network_model.py")
+    assert "textembed.kernels.ngram_kernels.feature_rows" in names
+    assert "textembed.classify.calibration.PowerCalibration" in names

@@ -13,13 +13,18 @@ Formats (``format=``):
 * ``label-first``: the first whitespace-separated token is the label, the
   rest of the line the text (as in the MR ``rt-polarity.all`` file).
 * ``fasttext``: ``__label__X text``. The label is stored without the
-  ``__label__`` prefix. A line with several leading labels keeps the first
-  (single-label classification); such lines are counted in ``multi_label``.
+  ``__label__`` prefix. A line may have several leading labels.
 * ``auto``: decided from the first 50 non-blank lines: csv if the first
   names a label and a text column; else fasttext or tsv if most lines follow
   it; else csv if all have the same number (2 or more) of comma-separated
   fields; else label-first if most lines have two words or more.
   :attr:`LabelledTexts.format` says which was chosen.
+
+Several labels per line (multi-label data): every ``__label__`` of a
+fastText line; in the other formats the label field split at ``label_sep``
+(default ``,``; None: never split). ``label_sets`` holds them all,
+``labels`` the first of each line, ``multi_label`` counts the lines that have
+several.
 
 Blank lines are ignored. Lines without a label or without a text are skipped
 and counted; when more than ``max_skipped_fraction`` of the lines are
@@ -50,12 +55,12 @@ _EXAMPLE_LINES = 5  # line numbers of skipped lines kept for messages
 class LabelledTexts:
     """Examples read from a labelled file.
 
-    ``texts[i]`` has the label ``labels[i]`` (both str). ``format`` is the
-    format the file was read as; ``skipped`` counts lines without a label or
-    text (``skipped_lines``: the first few of their 1-based line numbers);
-    ``replaced`` counts undecodable bytes; ``multi_label`` counts fastText
-    lines that had more than one label (the first was kept); ``path`` is how
-    messages name the input.
+    ``texts[i]`` has the labels ``label_sets[i]`` (a tuple of str), the first
+    of which is ``labels[i]``. ``format`` is the format the file was read as;
+    ``skipped`` counts lines without a label or text (``skipped_lines``: the
+    first few of their 1-based line numbers); ``replaced`` counts undecodable
+    bytes; ``multi_label`` counts lines with more than one label; ``path`` is
+    how messages name the input.
     """
 
     texts: list
@@ -67,19 +72,27 @@ class LabelledTexts:
     skipped_lines: list = field(default_factory=list)
     multi_label: int = 0
     detected: bool = False
+    label_sets: list = None
+
+    def __post_init__(self):
+        if self.label_sets is None:
+            self.label_sets = [(label,) for label in self.labels]
 
     def __len__(self):
         return len(self.texts)
 
     @property
     def classes(self):
-        """The distinct labels, sorted."""
+        """The distinct labels (first labels; every label of multi-label lines with
+        ``multi_label``), sorted."""
+        if self.multi_label:
+            return sorted({label for s in self.label_sets for label in s})
         return sorted(set(self.labels))
 
 
 def read_labelled(path, format="auto", encoding="utf-8", label_column=None, text_column=None,
                   max_skipped_fraction=MAX_SKIPPED_FRACTION, min_classes=2, name=None,
-                  lines=None):
+                  lines=None, label_sep=","):
     """Read a labelled file (plain, ``.gz``, ``.bz2`` or ``-`` for standard
     input) into a :class:`LabelledTexts`.
 
@@ -87,7 +100,8 @@ def read_labelled(path, format="auto", encoding="utf-8", label_column=None, text
     distinct labels accepted. ``name`` is how messages refer to the input
     (default: the path, or "standard input"). ``lines``, if given, is called
     with the :func:`read_lines` source and returns the iterator of its lines
-    to read (e.g. wrapped in a progress bar).
+    to read (e.g. wrapped in a progress bar). ``label_sep`` splits a label
+    field into several labels (not for fastText lines; None: never).
     """
     if format != "auto" and format not in FORMATS:
         raise InputError(f"unknown format {format!r}: use auto, " + ", ".join(FORMATS))
@@ -109,15 +123,16 @@ def read_labelled(path, format="auto", encoding="utf-8", label_column=None, text
             format = _sniff(head, label_column, text_column, source.name)
         every_line = itertools.chain(head, lines)
         if format == "csv":
-            result = _read_csv(every_line, source.name, label_column, text_column)
+            result = _read_csv(every_line, source.name, label_column, text_column, label_sep)
         else:
-            result = _read_lines(every_line, format)
+            result = _read_lines(every_line, format, label_sep)
     finally:
         if hasattr(lines, "close"):  # the file, now, even when reading failed
             lines.close()
-    texts, labels, skipped, skipped_lines, counted, multi = result
-    data = LabelledTexts(texts, labels, format, skipped, source.replaced, source.name,
-                         skipped_lines, multi, detected)
+    texts, sets, skipped, skipped_lines, counted = result
+    multi = sum(len(s) > 1 for s in sets)
+    data = LabelledTexts(texts, [s[0] for s in sets], format, skipped, source.replaced,
+                         source.name, skipped_lines, multi, detected, sets)
     _check(data, counted, max_skipped_fraction, min_classes)
     return data
 
@@ -183,53 +198,59 @@ def _delimiter(header):
     return "\t" if "\t" in header and "," not in header else ","
 
 
-def _parse_tsv(line):
+def _split_labels(field, label_sep):
+    """The labels of a label field (a tuple of str, empty pieces dropped)."""
+    field = field.strip()
+    if not label_sep or label_sep not in field:
+        return (field,) if field else ()
+    return tuple(dict.fromkeys(p.strip() for p in field.split(label_sep) if p.strip()))
+
+
+def _parse_tsv(line, label_sep):
     label, tab, text = line.partition("\t")
-    return label.strip(), text.strip(), 0
+    return _split_labels(label, label_sep), text.strip()
 
 
-def _parse_label_first(line):
+def _parse_label_first(line, label_sep):
     parts = line.split(None, 1)
-    return parts[0], (parts[1].strip() if len(parts) > 1 else ""), 0
+    return _split_labels(parts[0], label_sep), (parts[1].strip() if len(parts) > 1 else "")
 
 
-def _parse_fasttext(line):
+def _parse_fasttext(line, label_sep):
     words = line.split()
     n_labels = 0
     while n_labels < len(words) and words[n_labels].startswith(FASTTEXT_PREFIX):
         n_labels += 1
-    if n_labels == 0:
-        return "", line.strip(), 0
-    label = words[0][len(FASTTEXT_PREFIX):]
-    return label, " ".join(words[n_labels:]), n_labels - 1
+    labels = tuple(dict.fromkeys(w[len(FASTTEXT_PREFIX):] for w in words[:n_labels]
+                                 if len(w) > len(FASTTEXT_PREFIX)))
+    return labels, " ".join(words[n_labels:])
 
 
 _PARSERS = {"tsv": _parse_tsv, "label-first": _parse_label_first, "fasttext": _parse_fasttext}
 
 
-def _read_lines(lines, format):
-    """Parse line-per-example formats: (texts, labels, skipped, skipped_lines,
-    non-blank lines, multi-label lines)."""
+def _read_lines(lines, format, label_sep):
+    """Parse line-per-example formats: (texts, label sets, skipped, skipped_lines,
+    non-blank lines)."""
     parse = _PARSERS[format]
-    texts, labels, skipped_lines = [], [], []
-    skipped = counted = multi = 0
+    texts, sets, skipped_lines = [], [], []
+    skipped = counted = 0
     for number, line in enumerate(lines, 1):
         if not line.strip():
             continue
         counted += 1
-        label, text, extra = parse(line)
-        if not label or not text:
+        labels, text = parse(line, label_sep)
+        if not labels or not text:
             skipped += 1
             if len(skipped_lines) < _EXAMPLE_LINES:
                 skipped_lines.append(number)
             continue
-        multi += extra > 0
         texts.append(text)
-        labels.append(label)
-    return texts, labels, skipped, skipped_lines, counted, multi
+        sets.append(labels)
+    return texts, sets, skipped, skipped_lines, counted
 
 
-def _read_csv(lines, name, label_column, text_column):
+def _read_csv(lines, name, label_column, text_column, label_sep):
     """Parse a csv file with a header row; the same tuple as :func:`_read_lines`."""
     lines = iter(lines)
     header_line = 0
@@ -254,7 +275,7 @@ def _read_csv(lines, name, label_column, text_column):
         raise InputError(f"{name}: the label and text columns are both "
                          f"{columns[label_at]!r}; name two columns")
     reader = csv.reader((line + "\n" for line in lines), delimiter=delimiter)
-    texts, labels, skipped_lines = [], [], []
+    texts, sets, skipped_lines = [], [], []
     skipped = counted = 0
     end = 0  # lines the reader consumed after the header
     while True:
@@ -273,15 +294,15 @@ def _read_csv(lines, name, label_column, text_column):
             raise InputError(f"{name}: line {start} has {len(row)} fields, the header "
                              f"(line {header_line}) has {len(columns)}; quote fields that "
                              f"contain a {_delimiter_name(delimiter)}")
-        label, text = row[label_at].strip(), row[text_at].strip()
-        if not label or not text:
+        labels, text = _split_labels(row[label_at], label_sep), row[text_at].strip()
+        if not labels or not text:
             skipped += 1
             if len(skipped_lines) < _EXAMPLE_LINES:
                 skipped_lines.append(start)
             continue
         texts.append(text)
-        labels.append(label)
-    return texts, labels, skipped, skipped_lines, counted, 0
+        sets.append(labels)
+    return texts, sets, skipped, skipped_lines, counted
 
 
 def _delimiter_name(delimiter):
@@ -320,7 +341,7 @@ def _check(data, counted, max_skipped_fraction, min_classes):
                          f"({data.skipped / counted:.0%}) have no label or no text ({how}; "
                          f"e.g. line {data.skipped_lines[0]}); is the format right? "
                          "Try --format")
-    classes = set(data.labels)
+    classes = set(data.classes)
     if len(classes) < min_classes:
         raise InputError(f"{name}: every example has the label {data.labels[0]!r}; "
                          f"a classifier needs {min_classes} or more classes")

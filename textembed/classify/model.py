@@ -1,46 +1,35 @@
-"""The text classifier: tokenizer + network + training loop, saved as one directory.
+"""The text classifier: texts -> labels, trained, calibrated and saved as one directory.
 
-:class:`TextClassifier` turns texts (list of str) and labels (list of str)
-into a trained :class:`textembed.models.Sequential`. The architectures
-(``arch``) and their recipes are in :mod:`.architectures`; the network is
-assembled by :mod:`.network`. :meth:`TextClassifier.fit` runs in named
-steps: check the data, plan the hold-outs, fit the preprocessing, train the
-members, final metrics. An ensemble (recipe entry ``ensemble`` > 1) trains
-its members one after the other, each holding out its own validation fold
-when the validation set comes from the training data, and averages them.
-With pretrained vectors, their words that the training texts lack join the
-vocabulary after training (see :mod:`.pretrained`).
-
-A saved model is a directory (see :mod:`.model_dir`). User-caused problems
-raise :class:`textembed.io.InputError` with one line.
+:class:`TextClassifier` is the one entry point. The architectures (``arch``)
+and their recipes are in :mod:`.architectures`: the ``bag`` of linear
+n-gram models (:mod:`.bag`, the default) or a network (:mod:`.network_model`).
+:meth:`TextClassifier.fit` runs in named steps: check the data (one label
+per text, or several: multi-label), weigh the classes, train the model
+(which validates and calibrates itself), final metrics. A saved model is a
+directory (see :mod:`.model_dir`). User-caused problems raise
+:class:`textembed.io.InputError` with one line.
 """
+import json
 import os
-import sys
-import time
 from dataclasses import dataclass
 
 import numpy as np
 
 from .._blas import thread_limit
 from .._version import __version__
-from ..callbacks import EarlyStopping, LinearDecay
 from ..io import InputError
-from . import architectures, pretrained as pretrained_vectors
-from ..kernels.ngram_kernels import feature_rows
-from .features import flatten
+from . import architectures, labels as label_tools
 from .architectures import ARCH_NAMES, DEFAULT_ARCH
+from .calibration import probabilities
+from .metrics import multilabel_report, probability_metrics
 from .model_dir import FORMAT, FORMAT_VERSION, is_model_dir, read_model_dir, write_model_dir
-from .network import average_members, build_member
-from .splits import complement, holdout_folds
+from .network_model import NetworkModel, say
 
 __all__ = ["TextClassifier", "is_model_dir", "ARCH_NAMES", "DEFAULT_ARCH"]
 
-_MAXLEN_PERCENTILE = 99
-
-
-def _say(verbose, message):
-    if verbose:
-        print(message, file=sys.stderr)
+_NETWORK_ONLY = ("batch_size", "maxlen", "num_words", "embed_dim", "pretrained",
+                 "early_stopping")
+REPORT_K = 5  # P@k and R@k of multi-label metrics
 
 
 def check_texts(texts, what):
@@ -54,171 +43,194 @@ def check_texts(texts, what):
 
 
 def check_pair(texts, labels, what=None):
-    """(texts list of str, labels list of str) after checking both and their lengths;
-    ``what`` (e.g. "validation") names them in messages."""
+    """(texts list of str, label sets list of tuples of str) after checking both and
+    their lengths; ``what`` (e.g. "validation") names them in messages."""
     texts_name = f"{what} texts" if what else "texts"
     texts = check_texts(texts, texts_name)
-    labels = [str(label) for label in check_texts(labels, f"{what} labels" if what
-                                                   else "labels")]
-    if len(texts) != len(labels):
-        raise InputError(f"{len(texts)} {texts_name} but {len(labels)} labels")
-    return texts, labels
+    if isinstance(labels, str):
+        raise InputError(f"{what + ' ' if what else ''}labels: expected a list of labels, "
+                         f"got one string")
+    sets = label_tools.label_sets(labels)
+    if len(texts) != len(sets):
+        raise InputError(f"{len(texts)} {texts_name} but {len(sets)} labels")
+    return texts, sets
+
+
+def _positive_int(name, value, minimum=1):
+    if value is not None and (isinstance(value, bool) or not isinstance(
+            value, (int, np.integer)) or value < minimum):
+        raise InputError(f"{name} must be an integer >= {minimum}, got {value!r}")
 
 
 @dataclass
-class _Examples:
-    """Texts (list of str) and their class ids (int32 (n,))."""
+class Examples:
+    """Texts (list of str) with their class ids int32 (n,) (single-label; the first
+    label of each text for multi-label data), and for multi-label data their label
+    rows (SparseRows) and bool (n, C) targets."""
     texts: list
     y: np.ndarray
-
-
-@dataclass
-class _Holdouts:
-    """Which examples each member trains on and is validated on.
-
-    members: one (train indices, valid indices or None) per member, int64;
-    vocabulary: the indices the tokenizer is fitted on; shared: the hold-out
-    all members share when their own folds do not fit (judged as a whole).
-    """
-    members: list
-    vocabulary: np.ndarray
-    shared: np.ndarray = None
+    label_rows: object = None
+    targets: np.ndarray = None
 
 
 class TextClassifier:
     """Texts -> labels. See :mod:`.architectures` for the architectures.
 
-    Parameters (None: the recipe's value for ``arch``): epochs, batch_size,
-    maxlen (tokens kept per text; default the 99th percentile of training
-    lengths, capped), num_words (vocabulary limit, Keras' meaning), embed_dim,
-    pretrained (path of word2vec text/binary vectors initialising the
-    embedding; missing words random), freeze_embeddings, early_stopping
-    (patience in epochs on validation accuracy, best weights restored; 0 turns
-    it off), seed, threads (numba and BLAS threads), verbose (0 silent, 1
-    progress bars, 2 one line per epoch). ``options`` overrides other recipe
-    entries (``learning_rate``, ``dropout``, ``bigram_buckets``, ...).
+    Parameters (None: the recipe's value for ``arch``): epochs; for networks
+    also batch_size, maxlen (tokens kept per text; default the 99th
+    percentile of training lengths, capped), num_words (vocabulary limit,
+    Keras' meaning), embed_dim, pretrained (path of word2vec vectors
+    initialising the embedding), freeze_embeddings, early_stopping (patience
+    in epochs on validation accuracy, best weights restored; 0 turns it off).
+    multilabel: None (decided by the labels: several for a text makes it
+    multi-label), True or False (keep each text's first label).
+    class_weight: None, "balanced" or a dict label -> weight. calibrate:
+    fit the probability calibration on held-out data (default True). seed,
+    threads (numba and BLAS threads), verbose (0 silent, 1 progress bars, 2
+    one line per epoch). ``options`` overrides other recipe entries
+    (``learning_rate``, ``l2``, ``dropout``, ...).
 
-    After :meth:`fit`: ``classes_`` (sorted label strings), ``history``
-    (metric name -> list per epoch), ``metrics_`` (dict), ``tokenizer``,
-    ``model``.
+    After :meth:`fit`: ``classes_`` (sorted label strings), ``multilabel_``,
+    ``metrics_`` (dict), ``model`` (the Sequential of a network, the NgramBag
+    of the bag), and for networks ``tokenizer``, ``preprocessing_``, ``history``.
     """
 
     def __init__(self, arch="default", epochs=None, batch_size=None, maxlen=None, num_words=None,
                  embed_dim=None, pretrained=None, freeze_embeddings=False, early_stopping=None,
-                 seed=0, threads=None, verbose=1, **options):
+                 seed=0, threads=None, verbose=1, multilabel=None, class_weight=None,
+                 calibrate=True, **options):
         try:
             self.architecture = architectures.get(arch)
-        except KeyError:
+        except (KeyError, TypeError):
             raise InputError(f"unknown architecture {arch!r}; choose one of "
                              f"{', '.join(architectures.ARCHITECTURES)} (or 'default')") from None
-        arch = self.architecture.name
+        self.is_default = arch in (None, "default")
+        self.arch = self.architecture.name
         recipe = dict(self.architecture.recipe)
+        if self.is_default:
+            recipe.update(architectures.DEFAULT_OPTIONS)
         unknown = sorted(set(options) - set(recipe))
         if unknown:
             raise TypeError(f"TextClassifier got unknown arguments: {unknown}")
         recipe.update(options)
         for name, value in (("epochs", epochs), ("batch_size", batch_size), ("maxlen", maxlen),
                             ("num_words", num_words), ("embed_dim", embed_dim)):
-            if value is not None and (isinstance(value, bool) or not isinstance(
-                    value, (int, np.integer)) or value < 1):
-                raise InputError(f"{name} must be a positive integer, got {value!r}")
-        if early_stopping is not None and (isinstance(early_stopping, bool) or not isinstance(
-                early_stopping, (int, np.integer)) or early_stopping < 0):
-            raise InputError(f"early_stopping must be an integer >= 0 (patience in epochs; "
-                             f"0 turns it off), got {early_stopping!r}")
-        self.arch = arch
+            _positive_int(name, value)
+        _positive_int("early_stopping", early_stopping, 0)
+        given = {"batch_size": batch_size, "maxlen": maxlen, "num_words": num_words,
+                 "embed_dim": embed_dim, "pretrained": pretrained,
+                 "early_stopping": early_stopping}
+        if self.kind != "network":
+            wrong = [n for n in _NETWORK_ONLY if given[n] is not None] + (
+                ["freeze_embeddings"] if freeze_embeddings else [])
+            if wrong:
+                networks = ", ".join(n for n, a in architectures.ARCHITECTURES.items()
+                                     if a.kind == "network")
+                raise InputError(f"{', '.join(wrong)} set the networks' inputs; the {self.arch} "
+                                 f"architecture has none: choose a network ({networks})")
         self.recipe = recipe
         self.epochs = int(epochs or recipe["epochs"])
-        self.batch_size = int(batch_size or recipe["batch_size"])
+        self.batch_size = int(batch_size or recipe.get("batch_size", 32))
         self.maxlen = maxlen
         self.num_words = num_words
         self.embed_dim = embed_dim
         self.pretrained = None if pretrained is None else os.fspath(pretrained)
         self.freeze_embeddings = bool(freeze_embeddings)
-        self.early_stopping = (recipe["early_stopping"] if early_stopping is None
+        self.early_stopping = (recipe.get("early_stopping", 0) if early_stopping is None
                                else int(early_stopping))
         self.seed = int(seed)
         self.threads = threads
         self.verbose = verbose
+        self.multilabel = multilabel
+        self.class_weight = class_weight
+        self.calibrate = bool(calibrate)
         self.classes_ = None
-        self.history = None
+        self.multilabel_ = False
         self.metrics_ = None
-        self.tokenizer = None
-        self.model = None
-        self.preprocessing_ = None
-        self.coverage_ = None
+        self.backend = None
 
-    # -- preprocessing ---------------------------------------------------------
+    @property
+    def kind(self):
+        return self.architecture.kind
 
-    def _sequences(self, texts):
-        return self.tokenizer.texts_to_sequences(texts)
+    # -- what the backend holds ----------------------------------------------------
 
-    def _rows(self, sequences):
-        """int32 (n, width) network input rows from id lists (see :mod:`textembed.kernels.ngram_kernels`)."""
-        p = self.preprocessing_
-        flat, offsets, _ = flatten(sequences)
-        maxlen = p["maxlen"]
-        buckets = p["bigram_buckets"]
-        width = maxlen + (maxlen - 1 if buckets else 0)
-        return feature_rows(flat, offsets, maxlen, buckets, p["vocab_size"], max(width, 1))
+    @property
+    def model(self):
+        return None if self.backend is None else self.backend.model
 
-    def _encode_labels(self, labels, what):
-        index = {label: i for i, label in enumerate(self.classes_)}
-        unseen = sorted({label for label in labels if label not in index})
-        if unseen:
-            shown = ", ".join(repr(u) for u in unseen[:10])
-            more = f" and {len(unseen) - 10} more" if len(unseen) > 10 else ""
-            raise InputError(f"{what}: label(s) never seen in training: {shown}{more}; "
-                             f"the training labels are {', '.join(map(repr, self.classes_[:20]))}")
-        return np.fromiter((index[label] for label in labels), dtype=np.int32, count=len(labels))
+    @property
+    def tokenizer(self):
+        return getattr(self.backend, "tokenizer", None)
+
+    @property
+    def preprocessing_(self):
+        return getattr(self.backend, "preprocessing_", None)
+
+    @property
+    def history(self):
+        return getattr(self.backend, "history", None)
+
+    @property
+    def coverage_(self):
+        return getattr(self.backend, "coverage_", None)
 
     # -- training ------------------------------------------------------------------
 
-    def fit(self, texts, labels, valid_texts=None, valid_labels=None, validation_split=0.1,
-            test_texts=None, test_labels=None):
-        """Train on texts (list of str) and labels (list of str, >= 2 classes); returns self.
+    def fit(self, texts, labels, valid_texts=None, valid_labels=None,
+            validation_split=architectures.DEFAULT_VALIDATION_SPLIT, test_texts=None,
+            test_labels=None):
+        """Train on texts (list of str) and labels (a str per text, or a list of str per
+        text for multi-label data; >= 2 classes); returns self.
 
-        Validation: (valid_texts, valid_labels) if given, else a stratified
-        ``validation_split`` of the training data (chosen with ``seed``; 0: none,
-        and then no early stopping). ``test_*`` are evaluated at the end only.
+        Validation: the bag validates out of fold on all the training data;
+        a network on (valid_texts, valid_labels) if given, else on a
+        stratified ``validation_split`` of the training data (chosen with
+        ``seed``; 0: none, and then no early stopping or calibration).
+        ``test_*`` are evaluated at the end only.
         """
         train, valid, test = self._check_data(texts, labels, valid_texts, valid_labels,
                                               test_texts, test_labels, validation_split)
-        holdouts = self._plan_holdouts(train.y, valid is not None, float(validation_split))
+        weight = self._sample_weights(train)
         with thread_limit(self.threads):
-            start = time.perf_counter()
-            x_all = self._fit_preprocessing(train.texts, holdouts.vocabulary)
-            x_valid = None if valid is None else self._rows(self._sequences(valid.texts))
-            initial_rows, expansion = self._read_pretrained()
-            setup_seconds = time.perf_counter() - start
-            start = time.perf_counter()
-            members, history, stopper = self._train_members(x_all, train.y, x_valid, valid,
-                                                            holdouts, initial_rows)
-            expanded = self._expand_vocabulary(members, expansion)
-            self.model = members[0] if len(members) == 1 else average_members(
-                members, self.preprocessing_["width"], name=f"classifier_{self.arch}")
-            train_seconds = time.perf_counter() - start
-            self.history = history.history
-            self.metrics_ = self._final_metrics(members, x_all, train.y, x_valid, valid, test,
-                                                holdouts, history, stopper)
-        self.metrics_.update(self._run_metrics(len(history.epoch), train_seconds,
-                                               setup_seconds, len(members), holdouts,
-                                               x_valid, expanded))
+            if self.kind == "network":
+                self.backend = NetworkModel(self)
+                validation = self.backend.fit(train, valid, float(validation_split))
+                train_scores = self.backend.report.pop("train_logprobs")
+            else:
+                self.backend = _BagBackend(self)
+                validation = self.backend.fit(train, weight)
+                train_scores = self.backend.train_scores
+            if valid is not None and self.kind != "network":
+                validation = (self.backend.decision_function(valid.texts), self._truth(valid))
+            self.metrics_ = self._final_metrics(train_scores, validation, test)
         return self
+
+    def _truth(self, examples):
+        return examples.targets if self.multilabel_ else examples.y
 
     def _check_data(self, texts, labels, valid_texts, valid_labels, test_texts, test_labels,
                     validation_split):
-        """Step 1: check the inputs and fix the classes; (train, valid, test) _Examples
+        """Check the inputs and fix the classes; (train, valid, test) :class:`Examples`
         (valid and test None when not given)."""
-        texts, labels = check_pair(texts, labels, "training")
+        texts, sets = check_pair(texts, labels, "training")
         if not texts:
             raise InputError("no training texts: the training data is empty")
-        classes = sorted(set(labels))
+        self.multilabel_ = (label_tools.is_multilabel(sets) if self.multilabel is None
+                            else bool(self.multilabel))
+        if self.multilabel_ and self.kind == "network":
+            raise InputError(f"multi-label data (several labels for a text) needs the bag "
+                             f"architecture, not {self.arch}")
+        if not self.multilabel_:
+            sets = [s[:1] for s in sets]
+        classes = sorted({label for s in sets for label in s})
         if len(classes) < 2:
             raise InputError(f"the training data has a single class ({classes[0]!r}); a "
                              f"classifier needs at least two labels")
+        if any(not s for s in sets) and not self.multilabel_:
+            raise InputError("a training text has no label")
         self.classes_ = classes
-        train = _Examples(texts, self._encode_labels(labels, "training labels"))
+        train = self._examples(texts, sets, "training labels")
         given = []
         for what, (some_texts, some_labels) in (("validation", (valid_texts, valid_labels)),
                                                 ("test", (test_texts, test_labels))):
@@ -227,269 +239,233 @@ class TextClassifier:
                 continue
             if some_texts is None or some_labels is None:
                 raise InputError(f"{what} data needs both texts and labels")
-            some_texts, some_labels = check_pair(some_texts, some_labels, what)
-            given.append(_Examples(some_texts, self._encode_labels(some_labels,
-                                                                   f"{what} data")))
+            some_texts, some_sets = check_pair(some_texts, some_labels, what)
+            if not self.multilabel_:
+                some_sets = [s[:1] for s in some_sets]
+            given.append(self._examples(some_texts, some_sets, f"{what} data"))
         if not 0.0 <= float(validation_split) < 1.0:
             raise InputError(f"validation_split must be in [0, 1), got {validation_split}")
         return train, given[0], given[1]
 
-    def _plan_holdouts(self, y, has_valid, validation_split):
-        """Step 2: the examples each member trains and is validated on.
+    def _examples(self, texts, sets, what):
+        if not self.multilabel_:
+            return Examples(texts, label_tools.encode([s[0] for s in sets], self.classes_,
+                                                      what))
+        rows, targets = label_tools.encode_sets(sets, self.classes_, what)
+        first = np.array([self.classes_.index(s[0]) if s else -1 for s in sets], np.int32)
+        return Examples(texts, first, rows, targets)
 
-        When the validation set comes from the training data, each ensemble
-        member holds out its own fold (bagging: the members see different data
-        and together all of it) if the folds fit in half the data; else they
-        share one hold-out.
-        """
-        members = int(self.recipe["ensemble"])
-        everything = np.arange(len(y))
-        if has_valid or not validation_split:
-            return _Holdouts([(everything, None)] * members, everything)
-        k = members if members * validation_split <= 0.5 else 1
-        folds = holdout_folds(y, validation_split, k, self.seed)
-        plans = [(complement(len(y), folds[j % k]), folds[j % k]) for j in range(members)]
-        if k > 1:
-            return _Holdouts(plans, everything)
-        return _Holdouts(plans, plans[0][0], shared=folds[0])
-
-    def _fit_preprocessing(self, texts, vocabulary_idx):
-        """Step 3: fit the tokenizer, choose maxlen and the embedding size; returns the
-        int32 (n, width) input rows of every training text."""
-        from ..text import Tokenizer
-        recipe = self.recipe
-        self.tokenizer = Tokenizer(num_words=self.num_words, filters=recipe["token_filters"],
-                                   lower=True)
-        every = len(vocabulary_idx) == len(texts)
-        self.tokenizer.fit_on_texts(texts if every else [texts[i] for i in vocabulary_idx])
-        seqs_all = self._sequences(texts)
-        vocab_size = len(self.tokenizer.word_index) + 1
-        if self.num_words:
-            vocab_size = min(vocab_size, int(self.num_words))
-        maxlen = self.maxlen
-        if maxlen is None:
-            lengths = np.fromiter((len(seqs_all[i]) for i in vocabulary_idx), dtype=np.int64,
-                                  count=len(vocabulary_idx))
-            maxlen = int(np.ceil(np.percentile(lengths, _MAXLEN_PERCENTILE))) if len(
-                lengths) else 1
-            maxlen = max(1, min(maxlen, recipe["maxlen_cap"]))
-        maxlen = max(maxlen, self.architecture.min_maxlen(recipe))
-        dim = self.embed_dim
-        if dim is None and self.pretrained:
-            dim = pretrained_vectors.vectors_dim(self.pretrained)
-        dim = int(dim or recipe["embed_dim"])
-        buckets = int(recipe["bigram_buckets"] or 0)
-        width = maxlen + (maxlen - 1 if buckets else 0)
-        self.preprocessing_ = {
-            "format": FORMAT, "format_version": FORMAT_VERSION,
-            "textembed_version": __version__, "arch": self.arch, "maxlen": maxlen,
-            "width": max(width, 1), "padding": "post", "truncating": "post",
-            "num_words": self.num_words, "vocab_size": vocab_size, "embed_dim": dim,
-            "lower": True, "filters": recipe["token_filters"], "bigrams": bool(buckets),
-            "bigram_buckets": buckets, "bigram_offset": vocab_size,
-            "bigram_hash": "splitmix-pair-v1", "mask_zero": bool(recipe["mask_zero"]),
-            "ensemble": int(recipe["ensemble"])}
-        return self._rows(seqs_all)
-
-    def _read_pretrained(self):
-        """Step 3b: (rows, expansion plan) from the pretrained vectors; (None, None) without.
-
-        rows: (ids int64 (k,), vectors float32 (k, dim)) for the vocabulary
-        words the file has, rescaled by the recipe's ``pretrained_scale``.
-        """
-        if not self.pretrained:
-            return None, None
-        recipe = self.recipe
-        words, vectors = pretrained_vectors.read_vectors(self.pretrained,
-                                                         self.preprocessing_["embed_dim"])
-        ids, rows, self.coverage_ = pretrained_vectors.vocabulary_rows(
-            self.tokenizer, self.num_words, words)
-        scale = pretrained_vectors.rescale_factor(vectors, recipe["pretrained_scale"])
-        plan = None
-        if recipe["expand_vocabulary"] and not self.num_words:
-            plan = pretrained_vectors.expansion_plan(self.tokenizer, recipe, words, vectors,
-                                                     ids, rows)
-        c = self.coverage_
-        _say(self.verbose, f"pretrained vectors {self.pretrained}: {c['words']:,} of "
-                           f"{c['vocabulary']:,} vocabulary words found "
-                           f"({100 * c['word_coverage']:.1f}%, "
-                           f"{100 * c['token_coverage']:.1f}% of training tokens)")
-        return (ids, vectors[rows] * scale), plan
-
-    def _train_members(self, x_all, y_all, x_given, valid, holdouts, initial_rows):
-        """Step 4: build and train each member; (members, last History, last EarlyStopping)."""
-        rng = np.random.default_rng(self.seed)
-        n_members = len(holdouts.members)
-        members, stopper = [], None
-        for k, (train_idx, valid_idx) in enumerate(holdouts.members):
-            x_train, y_train = x_all[train_idx], y_all[train_idx]
-            if valid_idx is not None:
-                validation = (x_all[valid_idx], y_all[valid_idx])
-            else:
-                validation = None if valid is None else (x_given, valid.y)
-            model = self._new_member(rng, initial_rows,
-                                     prefix=f"m{k + 1}_" if n_members > 1 else "")
-            callbacks = []
-            if self.recipe["linear_decay"]:
-                n_batches = -(-len(x_train) // self.batch_size)
-                callbacks.append(LinearDecay(n_batches * self.epochs))
-            stopper = None
-            if self.early_stopping and validation is not None and len(validation[0]):
-                stopper = EarlyStopping(monitor="val_accuracy", patience=self.early_stopping,
-                                        restore_best_weights=True, mode="max")
-                callbacks.append(stopper)
-            if n_members > 1:
-                _say(self.verbose, f"ensemble member {k + 1}/{n_members}")
-            history = model.fit(x_train, y_train, batch_size=self.batch_size,
-                                epochs=self.epochs, verbose=self.verbose, callbacks=callbacks,
-                                validation_data=validation, shuffle=True, seed=self.seed + k)
-            members.append(model)
-        return members, history, stopper
-
-    def _new_member(self, rng, initial_rows=None, prefix=""):
-        """A compiled, untrained network for the fitted preprocessing (see
-        :func:`.network.build_member`)."""
-        p = self.preprocessing_
-        return build_member(self.architecture, self.recipe, p["vocab_size"] + p["bigram_buckets"],
-                            p["embed_dim"], p["width"], len(self.classes_), rng, initial_rows,
-                            trainable=not self.freeze_embeddings, prefix=prefix,
-                            name=f"classifier_{self.arch}")
-
-    def _expand_vocabulary(self, members, plan):
-        """Step 4b: add the planned pretrained words to the tokenizer and members; how many
-        (None when expansion does not apply)."""
-        if not (self.pretrained and self.recipe["expand_vocabulary"] and not self.num_words):
+    def _sample_weights(self, train):
+        """float32 (n,) example weights from ``class_weight`` (None without)."""
+        if self.class_weight is None:
             return None
-        p = self.preprocessing_
-        expanded = 0
-        if plan:
-            expanded = pretrained_vectors.expand_vocabulary(
-                self.tokenizer, members, plan, p["vocab_size"] + p["bigram_buckets"],
-                self.recipe["expand_ridge"])
-        p["expanded_words"] = expanded
-        _say(self.verbose, f"vocabulary expanded by {expanded:,} words of the "
-                           f"pretrained vectors that training did not see")
-        return expanded
-
-    def _final_metrics(self, members, x_all, y_all, x_given, valid, test, holdouts, history,
-                       stopper):
-        """Step 5: train, validation and test accuracy.
-
-        Validation is out-of-fold where members hold out their own folds (each
-        fold judged by the member that did not see it), else the whole model
-        on the shared hold-out or the given validation set.
-        """
-        valid_correct, valid_count = 0, 0
-        if holdouts.shared is None:
-            for model, (_, valid_idx) in zip(members, holdouts.members):
-                if valid_idx is None:
-                    continue
-                probs = model.predict(x_all[valid_idx], batch_size=512)
-                valid_correct += int(np.sum(np.argmax(probs, axis=1) == y_all[valid_idx]))
-                valid_count += len(valid_idx)
-        seen = np.unique(np.concatenate([plan[0] for plan in holdouts.members]))
-        metrics = {"arch": self.arch, "train_accuracy": self._accuracy(x_all[seen], y_all[seen])}
-        if valid_count:
-            metrics["valid_accuracy"] = valid_correct / valid_count
-        elif holdouts.shared is not None and len(holdouts.shared):
-            metrics["valid_accuracy"] = self._accuracy(x_all[holdouts.shared],
-                                                       y_all[holdouts.shared])
-        elif x_given is not None and len(x_given):
-            metrics["valid_accuracy"] = self._accuracy(x_given, valid.y)
+        if self.kind == "network":
+            raise InputError(f"class weights apply to the bag architecture, not to "
+                             f"{self.arch}")
+        if self.multilabel_:
+            counts = train.targets.sum(axis=0).astype(np.float64)
         else:
-            metrics["valid_accuracy"] = None
+            counts = np.bincount(train.y, minlength=len(self.classes_)).astype(np.float64)
+        weights = label_tools.class_weights(self.class_weight, self.classes_, counts)
+        self.class_weights_ = weights
+        return label_tools.sample_weights(weights, train.y, train.targets)
+
+    def _final_metrics(self, train_scores, validation, test):
+        """Train, validation and test figures, plus the run's settings."""
+        metrics = {"arch": self.arch, "default": self.is_default,
+                   "multilabel": self.multilabel_}
+        scores, truth = train_scores
+        for prefix, (z, t) in (("train", (scores, truth)),
+                               ("valid", validation if validation is not None else (None, None))):
+            metrics.update(self._scores(prefix, z, t))
         if test is not None:
-            metrics["test_accuracy"] = self._accuracy(self._rows(self._sequences(test.texts)),
-                                                      test.y)
-        epochs_run = len(history.epoch)
-        metrics["epochs"] = epochs_run
-        metrics["best_epoch"] = (stopper.best_epoch + 1 if stopper and
-                                 stopper.best_weights is not None else epochs_run)
+            metrics.update(self._scores("test", self.decision_function(test.texts),
+                                        self._truth(test)))
+        metrics.update(self.backend.report)
+        metrics.update({"num_classes": len(self.classes_), "seed": self.seed,
+                        "calibrated": self.calibrate})
+        if self.class_weight is not None:
+            metrics["class_weight"] = dict(zip(self.classes_,
+                                               map(float, self.class_weights_)))
         return metrics
 
-    def _run_metrics(self, epochs_run, train_seconds, setup_seconds, n_members, holdouts,
-                     x_given, expanded):
-        """The run's figures for metrics.json: times, sizes and settings."""
-        p = self.preprocessing_
-        if holdouts.shared is not None:
-            valid_samples = len(holdouts.shared)
+    def _scores(self, prefix, z, truth):
+        """{prefix_accuracy, ...} of logits ``z`` against ``truth``; None values without."""
+        if z is None or not len(z):
+            keys = ("p@1",) if self.multilabel_ else ("accuracy",)
+            return {f"{prefix}_{k}": None for k in keys}
+        probs = probabilities(z, self.multilabel_)
+        if self.multilabel_:
+            report = multilabel_report(probs, truth, self.classes_, k=REPORT_K)
+            out = {k: report[k] for k in ("p@1", "r@1", "p@k", "r@k", "micro_f1", "macro_f1")}
+            out["k"] = report["k"]
         else:
-            valid_samples = sum(len(v) for _, v in holdouts.members if v is not None)
-        if not valid_samples:
-            valid_samples = 0 if x_given is None else int(len(x_given))
-        metrics = {
-            # an ensemble's epoch is one epoch of every member
-            "seconds_per_epoch": train_seconds / max(epochs_run, 1),
-            "train_seconds": train_seconds, "setup_seconds": setup_seconds,
-            "ensemble": n_members, "num_classes": len(self.classes_),
-            "vocab_size": p["vocab_size"], "maxlen": p["maxlen"], "embed_dim": p["embed_dim"],
-            "batch_size": self.batch_size, "train_samples": int(len(holdouts.members[0][0])),
-            "valid_samples": valid_samples, "seed": self.seed}
-        if self.coverage_ is not None:
-            metrics["pretrained"] = self.pretrained
-            metrics["pretrained_coverage"] = self.coverage_["word_coverage"]
-            metrics["pretrained_token_coverage"] = self.coverage_["token_coverage"]
-            metrics["freeze_embeddings"] = self.freeze_embeddings
-            metrics["expanded_words"] = expanded or 0
-        return metrics
-
-    def _accuracy(self, x, y):
-        if not len(x):
-            return None
-        probs = self.model.predict(x, batch_size=512)
-        return float(np.mean(np.argmax(probs, axis=1) == y))
+            out = probability_metrics(probs, truth)
+        return {f"{prefix}_{k}": v for k, v in out.items()}
 
     # -- prediction ------------------------------------------------------------------
 
     def _check_fitted(self):
-        if self.model is None:
+        if self.backend is None:
             raise RuntimeError("this TextClassifier is not fitted: call fit() or load() first")
 
-    def predict_proba(self, texts, batch_size=256):
-        """float32 (n, num_classes) class probabilities, columns in ``classes_`` order."""
+    def decision_function(self, texts, batch_size=256):
+        """Calibrated logits, float64 (n, num_classes), columns in ``classes_`` order."""
         self._check_fitted()
         texts = check_texts(texts, "texts to classify")
         batch_size = int(batch_size)
         if batch_size < 1:
             raise ValueError(f"batch_size must be a positive integer, got {batch_size}")
-        out = np.zeros((len(texts), len(self.classes_)), dtype=np.float32)
+        if not texts:
+            return np.zeros((0, len(self.classes_)))
         with thread_limit(self.threads):
-            step = max(batch_size, 4096)
-            for start in range(0, len(texts), step):
-                x = self._rows(self._sequences(texts[start:start + step]))
-                out[start:start + len(x)] = self.model.predict(x, batch_size=batch_size)
-        return out
+            return self.backend.decision_function(texts, batch_size)
 
-    def predict(self, texts, batch_size=256):
-        """The most probable label (str) of each text."""
+    def predict_proba(self, texts, batch_size=256):
+        """float32 (n, num_classes) probabilities, columns in ``classes_`` order: they
+        sum to 1 (single-label), or each is its label's own probability (multi-label)."""
+        z = self.decision_function(texts, batch_size)
+        return probabilities(z, self.multilabel_).astype(np.float32)
+
+    def predict(self, texts, k=1, threshold=None, batch_size=256):
+        """The most probable label (str) of each text; with ``k`` > 1 or a
+        ``threshold`` in (0, 1], a list per text of up to k labels whose
+        probability reaches the threshold, most probable first."""
+        _positive_int("k", k)
+        if threshold is not None and not 0.0 < float(threshold) <= 1.0:
+            raise InputError(f"threshold must be in (0, 1], got {threshold}")
         probs = self.predict_proba(texts, batch_size=batch_size)
-        return [self.classes_[i] for i in np.argmax(probs, axis=1)]
+        if k == 1 and threshold is None:
+            return [self.classes_[i] for i in np.argmax(probs, axis=1)]
+        return [[self.classes_[i] for i, p in ranked] for ranked in
+                self.top_labels(probs, k, threshold)]
+
+    def top_labels(self, probs, k=1, threshold=None):
+        """For each row of ``probs``, [(class index, probability), ...]: the k most
+        probable classes, those under ``threshold`` left out."""
+        k = min(int(k), probs.shape[1])
+        order = np.argsort(-probs, axis=1, kind="stable")[:, :k]
+        floor = -1.0 if threshold is None else float(threshold)
+        return [[(int(i), float(row[i])) for i in ranked if row[i] >= floor]
+                for row, ranked in zip(probs, order)]
 
     def score(self, texts, labels, batch_size=256):
-        """Accuracy on (texts, labels); labels unseen in training raise InputError."""
-        y = self._encode_labels([str(v) for v in labels], "labels")
+        """Accuracy (single-label) or precision at 1 (multi-label) on (texts, labels);
+        labels unseen in training raise InputError."""
+        texts, sets = check_pair(texts, labels)
+        if not texts:
+            return float("nan")
         probs = self.predict_proba(texts, batch_size=batch_size)
-        return float(np.mean(np.argmax(probs, axis=1) == y)) if len(y) else float("nan")
+        if self.multilabel_:
+            _, targets = label_tools.encode_sets(sets, self.classes_, "labels")
+            return multilabel_report(probs, targets, self.classes_, k=1)["p@1"]
+        y = label_tools.encode([s[0] for s in sets], self.classes_, "labels")
+        return float(np.mean(np.argmax(probs, axis=1) == y))
 
     # -- saving -------------------------------------------------------------------------
 
     def save(self, model_dir, force=False):
         """Write the model directory atomically (see :func:`.model_dir.write_model_dir`)."""
         self._check_fitted()
-        write_model_dir(model_dir, self.model, self.tokenizer.to_json(), self.classes_,
-                        self.preprocessing_, self.metrics_, force=force)
+        texts = {"labels": json.dumps(list(self.classes_), ensure_ascii=False),
+                 "metrics": json.dumps(self.metrics_ or {}, indent=1)}
+        if self.kind == "network":
+            texts["tokenizer"] = self.tokenizer.to_json()
+            settings, write = self.preprocessing_, self.model.save
+        else:
+            settings, write = self.backend.settings(), self.backend.save_arrays
+        settings = dict(settings, multilabel=self.multilabel_)
+        texts["preprocessing"] = json.dumps(settings, indent=1)
+        write_model_dir(model_dir, write, texts, force=force)
         return self
 
     @classmethod
     def load(cls, model_dir, threads=None, verbose=0):
         """A fitted classifier from a directory written by :meth:`save`."""
-        settings, classes, tokenizer, metrics, model = read_model_dir(model_dir)
-        self = cls(arch=settings.get("arch", DEFAULT_ARCH), threads=threads, verbose=verbose)
-        self.classes_ = classes
-        self.tokenizer = tokenizer
-        self.tokenizer.filters = settings.get("filters", tokenizer.filters)
-        self.model = model
-        self.preprocessing_ = settings
-        self.metrics_ = metrics
-        self.maxlen = settings["maxlen"]
+        settings, classes, metrics, file_path = read_model_dir(model_dir)
+        path = os.fspath(model_dir)
+        try:
+            self = cls(arch=settings.get("arch", DEFAULT_ARCH), threads=threads,
+                       verbose=verbose)
+            self.classes_ = classes
+            self.multilabel_ = bool(settings.get("multilabel", False))
+            self.metrics_ = metrics
+            if settings.get("kind", "network") == "network":
+                from ..saving import load_model
+                from ..text import tokenizer_from_json
+                with open(file_path("tokenizer"), encoding="utf-8") as f:
+                    tokenizer = tokenizer_from_json(f.read())
+                self.backend = NetworkModel(self).restore(settings, tokenizer,
+                                                          load_model(file_path("model")))
+                self.maxlen = settings["maxlen"]
+            else:
+                self.backend = _BagBackend.restore(self, settings, file_path("model"))
+        except InputError:
+            raise
+        except (OSError, ValueError, KeyError, TypeError) as error:
+            raise InputError(f"{path}: damaged model directory ({error})") from None
+        return self
+
+
+class _BagBackend:
+    """The ``bag`` architecture behind a TextClassifier: an :class:`~.bag.NgramBag`
+    built from the recipe, its out-of-fold validation and its saved form."""
+
+    def __init__(self, owner):
+        self.owner = owner
+        self.model = None
+        self.train_scores = None
+        self.report = {}
+
+    def fit(self, train, weight):
+        from .bag import NgramBag
+        o, r = self.owner, self.owner.recipe
+        n_classes = len(o.classes_)
+        naive_bayes_terms = n_classes <= r["max_nb_classes"]
+        self.model = NgramBag(
+            n_classes, o.multilabel_,
+            features={"word_ngrams": r["word_ngrams"], "minn": r["minn"], "maxn": r["maxn"],
+                      "filters": r["token_filters"], "min_df": r["min_df"]},
+            epochs=o.epochs, learning_rate=r["learning_rate"], l2=r["l2"],
+            nb_scale=r["nb_scale"] and naive_bayes_terms,
+            naive_bayes=r["naive_bayes"] and naive_bayes_terms, folds=r["folds"],
+            calibrate=o.calibrate, select_features=r["select_features"],
+            fit_prior=o.class_weight != "balanced", seed=o.seed, threads=o.threads)
+        truth = o._truth(train)
+        self.model.fit(train.texts, labels=None if o.multilabel_ else train.y,
+                       label_rows=train.label_rows, targets=train.targets, sample_weight=weight)
+        self.train_scores = (self.model.train_logits, truth)
+        bag_report = self.model.report
+        self.report = {"train_seconds": bag_report["seconds"], "epochs": o.epochs,
+                       "folds": bag_report["folds"], "features": bag_report["features"],
+                       "train_samples": len(train.texts),
+                       "valid_samples": len(train.texts) if bag_report["folds"] else 0,
+                       "mix": [float(a) for a in self.model.mix]}
+        if "character_ngrams" in bag_report:
+            self.report["character_ngrams"] = bag_report["character_ngrams"]
+        say(o.verbose, f"bag: {bag_report['features']:,} n-gram features, "
+                       f"{bag_report['folds']} folds, {bag_report['seconds']:.1f} s")
+        if self.model.oof_logits is None:
+            return None
+        return self.model.oof_logits, truth
+
+    def decision_function(self, texts, batch_size=256):
+        return self.model.decision_function(texts)
+
+    def settings(self):
+        o = self.owner
+        return {"format": FORMAT, "format_version": FORMAT_VERSION,
+                "textembed_version": __version__, "kind": "ngram", "arch": o.arch,
+                "default": o.is_default, "bag": self.model.get_config()}
+
+    def save_arrays(self, path):
+        with open(path, "wb") as f:
+            np.savez(f, **self.model.arrays())
+
+    @classmethod
+    def restore(cls, owner, settings, path):
+        from .bag import NgramBag
+        self = cls(owner)
+        with np.load(path, allow_pickle=False) as arrays:
+            self.model = NgramBag.from_saved(settings["bag"], dict(arrays))
         return self

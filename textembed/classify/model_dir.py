@@ -1,10 +1,11 @@
 """The model directory a trained classifier is saved as, written atomically.
 
-Files: ``model.npz`` (:meth:`textembed.models.Sequential.save`),
-``tokenizer.json`` (Keras' format), ``labels.json`` (the class names, in the
-order of the network's outputs), ``preprocessing.json`` (``format``,
-``format_version`` and the settings that turn texts into network inputs) and
-``metrics.json``.
+Files: ``model.npz`` (the model's arrays: :meth:`textembed.models.Sequential.save`
+for a network, named arrays for the ``bag``), ``labels.json`` (the class
+names, in the order of the model's outputs), ``preprocessing.json``
+(``format``, ``format_version``, ``kind`` and the settings that turn texts
+into model inputs), ``metrics.json`` and, for a network, ``tokenizer.json``
+(Keras' format). Format version 1 (networks only, no ``kind``) is still read.
 """
 import json
 import os
@@ -14,32 +15,42 @@ import tempfile
 from ..io import InputError
 
 FORMAT = "textembed.TextClassifier"
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
 FILES = {"model": "model.npz", "tokenizer": "tokenizer.json", "labels": "labels.json",
          "preprocessing": "preprocessing.json", "metrics": "metrics.json"}
+
+
+def required_files(settings):
+    """The file names a model directory with these settings holds."""
+    names = dict(FILES)
+    if settings.get("kind", "network") != "network":
+        del names["tokenizer"]
+    return names
 
 
 def is_model_dir(path):
     """True if ``path`` is a directory written by :func:`write_model_dir`."""
     path = os.fspath(path)
-    if not os.path.isdir(path):
-        return False
-    if not all(os.path.isfile(os.path.join(path, name)) for name in FILES.values()):
-        return False
+    settings = _settings(path)
+    return isinstance(settings, dict) and settings.get("format") == FORMAT and all(
+        os.path.isfile(os.path.join(path, name)) for name in required_files(settings).values())
+
+
+def _settings(path):
     try:
         with open(os.path.join(path, FILES["preprocessing"]), encoding="utf-8") as f:
-            settings = json.load(f)
+            return json.load(f)
     except (OSError, ValueError):
-        return False
-    return isinstance(settings, dict) and settings.get("format") == FORMAT
+        return None
 
 
-def write_model_dir(model_dir, model, tokenizer_json, classes, preprocessing, metrics,
-                    force=False):
+def write_model_dir(model_dir, write_model, texts, force=False):
     """Write the directory (built beside it, then renamed into place).
 
-    An existing ``model_dir`` (model directory or not) is replaced only with
-    ``force=True``; the old one is removed only after the new one is complete.
+    write_model(path): writes model.npz at ``path``; texts: file key of
+    :data:`FILES` -> its JSON text. An existing ``model_dir`` (model directory
+    or not) is replaced only with ``force=True``; the old one is removed only
+    after the new one is complete.
     """
     target = os.path.abspath(os.fspath(model_dir))
     if os.path.lexists(target) and not force:
@@ -54,12 +65,8 @@ def write_model_dir(model_dir, model, tokenizer_json, classes, preprocessing, me
     name = os.path.basename(target)
     tmp = tempfile.mkdtemp(prefix=f".{name}.tmp-", dir=parent)
     try:
-        model.save(os.path.join(tmp, FILES["model"]))
-        files = {"tokenizer": tokenizer_json,
-                 "labels": json.dumps(list(classes), ensure_ascii=False),
-                 "preprocessing": json.dumps(preprocessing, indent=1),
-                 "metrics": json.dumps(metrics or {}, indent=1)}
-        for key, text in files.items():
+        write_model(os.path.join(tmp, FILES["model"]))
+        for key, text in texts.items():
             with open(os.path.join(tmp, FILES[key]), "w", encoding="utf-8") as f:
                 f.write(text + "\n")
         os.chmod(tmp, 0o755)
@@ -83,29 +90,28 @@ def write_model_dir(model_dir, model, tokenizer_json, classes, preprocessing, me
 
 
 def read_model_dir(model_dir):
-    """(preprocessing dict, classes list of str, tokenizer, metrics dict, Sequential)."""
-    from ..saving import load_model
-    from ..text import tokenizer_from_json
+    """(settings dict, classes list of str, metrics dict, a function that opens one of
+    the directory's files by its :data:`FILES` key)."""
     path = os.fspath(model_dir)
     if not is_model_dir(path):
         what = "no such directory" if not os.path.exists(path) else \
             "not a textembed model directory (written by 'textembed train-classifier')"
         raise InputError(f"{path}: {what}")
+
+    def file_path(key):
+        return os.path.join(path, FILES[key])
+
     try:
-        with open(os.path.join(path, FILES["preprocessing"]), encoding="utf-8") as f:
-            settings = json.load(f)
+        settings = _settings(path)
         if settings.get("format_version", 0) > FORMAT_VERSION:
             raise InputError(f"{path}: saved by a newer textembed (format version "
                              f"{settings['format_version']}); upgrade textembed")
-        with open(os.path.join(path, FILES["labels"]), encoding="utf-8") as f:
+        with open(file_path("labels"), encoding="utf-8") as f:
             classes = json.load(f)
-        with open(os.path.join(path, FILES["tokenizer"]), encoding="utf-8") as f:
-            tokenizer = tokenizer_from_json(f.read())
-        with open(os.path.join(path, FILES["metrics"]), encoding="utf-8") as f:
+        with open(file_path("metrics"), encoding="utf-8") as f:
             metrics = json.load(f)
-        model = load_model(os.path.join(path, FILES["model"]))
     except InputError:
         raise
-    except (OSError, ValueError, KeyError, TypeError) as error:
+    except (OSError, ValueError, KeyError, TypeError, AttributeError) as error:
         raise InputError(f"{path}: damaged model directory ({error})") from None
-    return settings, [str(c) for c in classes], tokenizer, metrics, model
+    return settings, [str(c) for c in classes], metrics, file_path

@@ -8,7 +8,8 @@ import time
 
 import click
 
-from ..classify.architectures import ARCH_NAMES
+from ..classify.architectures import ARCH_NAMES, ARCHITECTURES, DEFAULT_ARCH, \
+    DEFAULT_VALIDATION_SPLIT
 from ..classify.data import FORMATS
 from ..io import InputError, atomic_output, check_input_file, check_output_path
 from ..progress import stderr_is_terminal
@@ -16,7 +17,6 @@ from ._common import (STDIN_NAME, batches, encoding_option, info, options, outpu
                       output_stream, progress_lines, quiet_option, seed_option, threads_option,
                       warn, warn_replaced)
 
-DEFAULT_VALIDATION_SPLIT = 0.1  # shown in --help; the model's own default too
 _PREDICT_CHUNK = 4096  # lines read, classified and written at a time
 
 _data_options = options(
@@ -32,19 +32,29 @@ _data_options = options(
                  help="csv: the column of the texts (default: one called text, sentence, "
                       "review, content, ...)."),
     encoding_option("the files"),
+    click.option("--label-sep", default=",", show_default=True, metavar="TEXT",
+                 help="Splits a tsv, csv or label-first label field into several labels "
+                      "(fastText lines list theirs as __label__ words)."),
 )
 
 
-def _read(path, format_, encoding, label_column, text_column, quiet, what, min_classes=2):
-    """Read a labelled file, say what was read and warn about what was not."""
+def _read(path, format_, encoding, label_column, text_column, quiet, what, min_classes=2,
+          label_sep=",", multilabel=None):
+    """Read a labelled file, say what was read and warn about what was not.
+
+    multilabel: None (several labels on a line make the data multi-label, which
+    is said), True, or False (each line's first label)."""
     from ..classify.data import read_labelled
 
     data = read_labelled(path, format=format_, encoding=encoding, label_column=label_column,
                          text_column=text_column, min_classes=min_classes,
+                         label_sep=None if multilabel is False else label_sep,
                          lines=lambda source: progress_lines(source, f"reading {what}", quiet))
     counts = {c: 0 for c in data.classes}
-    for label in data.labels:
-        counts[label] += 1
+    for labels in (data.label_sets if data.multi_label and multilabel is not False
+                   else ([label] for label in data.labels)):
+        for label in labels:
+            counts[label] += 1
     shown = ", ".join(f"{c}: {n:,}" for c, n in list(counts.items())[:6])
     if len(counts) > 6:
         shown += f", ... ({len(counts) - 6} more)"
@@ -60,15 +70,25 @@ def _read(path, format_, encoding, label_column, text_column, quiet, what, min_c
     if min_classes > 1 and len(counts) > max(len(data) / 2, 2):
         warn(f"{data.path}: {len(counts):,} classes for {len(data):,} examples, most labels "
               f"occur once; is the file {data.format}? (choose with --format)")
-    if data.multi_label:
+    if data.multi_label and multilabel is False:
         warn(f"{data.path}: {data.multi_label:,} lines have several labels; the first one "
               "is used (one label per example)")
+    elif data.multi_label and multilabel is None and min_classes > 1:
+        info(f"multi-label: {data.multi_label:,} lines of {data.path} have several labels: "
+             "one probability per label (--no-multilabel keeps each line's first)", quiet)
     return data
+
+
+def _labels_of(data, multilabel):
+    """What the classifier is given: each line's label set (multi-label) or label."""
+    if multilabel:
+        return [list(s) for s in data.label_sets]
+    return data.labels
 
 
 def _check_labels_known(data, classes, train_name):
     """InputError if ``data`` has labels that the training data lacks."""
-    unseen = sorted(set(data.labels) - set(classes))
+    unseen = sorted(set(data.classes) - set(classes))
     if unseen:
         shown = ", ".join(map(repr, unseen[:5])) + (" ..." if len(unseen) > 5 else "")
         raise InputError(f"{data.path}: {len(unseen)} label{'s' if len(unseen) > 1 else ''} "
@@ -144,9 +164,18 @@ def _accuracy(value):
               help="Test examples, scored once at the end (in metrics.json).")
 @_data_options
 @click.option("--arch", type=click.Choice(ARCH_NAMES), default=None,
-              help="Network: cnn (Kim 2014), lstm, gru, bilstm, or bag (averaged embeddings "
-                   "and word bigrams, fastText-style)  [default: the recommended one, "
-                   "textembed.classify.model.DEFAULT_ARCH]")
+              help="bag: linear models on word and character n-grams, stacked and "
+                   "calibrated; networks: embedding-bag (averaged word and bigram "
+                   "embeddings), cnn (Kim 2014), lstm, gru, bilstm  [default: "
+                   f"{DEFAULT_ARCH}, adapted to the data]")
+@click.option("--multilabel/--no-multilabel", default=None,
+              help="Several labels per text, one probability each (default: when lines "
+                   "have several labels, said on standard error).")
+@click.option("--class-weight", default=None, metavar="balanced|LABEL:W,...",
+              help="Weigh the classes in training: balanced (inversely to their counts) or "
+                   "given weights, the others 1.")
+@click.option("--calibrate/--no-calibrate", default=True, show_default=True,
+              help="Fit the probabilities to held-out data.")
 @click.option("--epochs", type=click.IntRange(min=1), default=None,
               help="Passes over TRAIN (default: the architecture's).")
 @click.option("--batch-size", type=click.IntRange(min=1), default=None,
@@ -173,18 +202,24 @@ def _accuracy(value):
 @click.option("--force", is_flag=True, help="Replace MODEL_DIR if it exists.")
 @quiet_option("No progress or summary.")
 def train_classifier(train, model_dir, valid, validation_split, test, format_, label_column,
-                     text_column, encoding, arch, epochs, batch_size, maxlen, num_words,
-                     embed_dim, pretrained, freeze_embeddings, early_stopping, seed, threads,
-                     cv, force, quiet):
+                     text_column, encoding, label_sep, arch, multilabel, class_weight, calibrate,
+                     epochs, batch_size, maxlen, num_words, embed_dim, pretrained,
+                     freeze_embeddings, early_stopping, seed, threads, cv, force, quiet):
     """Train a text classifier on TRAIN, a file of labelled lines.
 
     TRAIN is a text file (plain, .gz or .bz2) or - for standard input, in one
-    of the --format layouts. Labels may be any strings; two or more classes.
-    MODEL_DIR receives the network, the tokenizer, the labels, the
-    preprocessing settings and metrics.json; use it with `textembed predict`
-    and `textembed test-classifier`.
+    of the --format layouts. Labels may be any strings; two or more classes;
+    several per line make multi-label data. MODEL_DIR receives the model, the
+    labels, the preprocessing settings and metrics.json; use it with
+    `textembed predict` and `textembed test-classifier`.
     """
     started = time.perf_counter()
+    if class_weight is not None:
+        from ..classify.labels import parse_class_weight
+        try:
+            class_weight = parse_class_weight(class_weight)
+        except ValueError as error:
+            raise click.BadParameter(str(error), param_hint="'--class-weight'") from None
     if valid is not None and validation_split is not None:
         raise click.UsageError("give --valid or --validation-split, not both")
     if cv is not None:
@@ -195,6 +230,18 @@ def train_classifier(train, model_dir, valid, validation_split, test, format_, l
                                        "tested on the part of TRAIN it was not trained on)")
     if freeze_embeddings and pretrained is None:
         raise click.UsageError("--freeze-embeddings needs --pretrained VECTORS")
+    if ARCHITECTURES[arch or DEFAULT_ARCH].kind != "network":
+        given = [name for name, value in (
+            ("--batch-size", batch_size), ("--maxlen", maxlen), ("--num-words", num_words),
+            ("--embed-dim", embed_dim), ("--pretrained", pretrained),
+            ("--freeze-embeddings", freeze_embeddings or None),
+            ("--early-stopping", early_stopping)) if value is not None]
+        if given:
+            networks = ", ".join(n for n, a in ARCHITECTURES.items() if a.kind == "network")
+            raise click.UsageError(f"{', '.join(given)} apply to the networks (--arch "
+                                   f"{networks}); the {arch or 'default'} architecture has "
+                                   "no embedding")
+
     if pretrained is not None:
         check_input_file(pretrained, f"--pretrained {pretrained}")
     if cv is not None:
@@ -208,21 +255,24 @@ def train_classifier(train, model_dir, valid, validation_split, test, format_, l
     if train == "-" and "-" in (valid, test):
         raise click.UsageError("only one of TRAIN, --valid and --test can be standard input")
 
-    data = _read(train, format_, encoding, label_column, text_column, quiet, "train")
+    reading = dict(format_=format_, encoding=encoding, label_column=label_column,
+                   text_column=text_column, quiet=quiet, label_sep=label_sep)
+    data = _read(train, what="train", multilabel=multilabel, **reading)
+    if multilabel is None:
+        multilabel = bool(data.multi_label)
     train_name = STDIN_NAME if train == "-" else train
     extra = {}
     if valid is not None:
-        valid_data = _read(valid, format_, encoding, label_column, text_column, quiet,
-                           "valid", min_classes=1)
+        valid_data = _read(valid, what="valid", min_classes=1, multilabel=multilabel, **reading)
         _check_labels_known(valid_data, data.classes, train_name)
-        extra.update(valid_texts=valid_data.texts, valid_labels=valid_data.labels)
+        extra.update(valid_texts=valid_data.texts,
+                     valid_labels=_labels_of(valid_data, multilabel))
     if validation_split is not None:
         extra["validation_split"] = validation_split
     if test is not None:
-        test_data = _read(test, format_, encoding, label_column, text_column, quiet, "test",
-                          min_classes=1)
+        test_data = _read(test, what="test", min_classes=1, multilabel=multilabel, **reading)
         _check_labels_known(test_data, data.classes, train_name)
-        extra.update(test_texts=test_data.texts, test_labels=test_data.labels)
+        extra.update(test_texts=test_data.texts, test_labels=_labels_of(test_data, multilabel))
 
     from ..classify.cross_validation import cross_validate
     from ..classify.model import TextClassifier
@@ -233,24 +283,30 @@ def train_classifier(train, model_dir, valid, validation_split, test, format_, l
     params = {k: v for k, v in given.items() if v is not None}
     if freeze_embeddings:
         params["freeze_embeddings"] = True
+    params.update(multilabel=multilabel, class_weight=class_weight, calibrate=calibrate)
+    labels = _labels_of(data, multilabel)
     verbose = _verbosity(quiet)
     arch = arch or "default"
     # The model prints its per-epoch lines on standard output; they belong
     # with the rest of the progress on standard error.
     with contextlib.redirect_stdout(sys.stderr):
         if cv is not None:
-            result = cross_validate(data.texts, data.labels, k=cv,
+            result = cross_validate(data.texts, labels, k=cv,
                                     **({} if seed is None else {"seed": seed}),
                                     arch=arch, verbose=verbose, **params)
         else:
             classifier = TextClassifier(arch=arch, verbose=verbose,
                                         **({} if seed is None else {"seed": seed}), **params)
-            classifier.fit(data.texts, data.labels, **extra)
+            classifier.fit(data.texts, labels, **extra)
     if cv is not None:
-        _report_cv(result, data, arch, model_dir, train_name, time.perf_counter() - started)
+        _report_cv(result, data, arch, model_dir, train_name, time.perf_counter() - started,
+                   multilabel)
         return
     classifier.save(model_dir, force=force)
     m = classifier.metrics_
+    if classifier.kind != "network":
+        _report_bag(classifier, model_dir, time.perf_counter() - started, quiet)
+        return
     accuracies = f"train {_accuracy(m.get('train_accuracy'))}"
     if m.get("valid_accuracy") is not None:
         accuracies += f", valid {_accuracy(m['valid_accuracy'])}"
@@ -274,13 +330,35 @@ def train_classifier(train, model_dir, valid, validation_split, test, format_, l
           f"saved to {model_dir}", quiet)
 
 
-def _report_cv(result, data, arch, output, train_name, seconds):
-    """Print the fold accuracies (standard output); with -o also write them as JSON."""
+def _report_bag(classifier, model_dir, seconds, quiet):
+    """The summary line of a trained bag."""
+    m = classifier.metrics_
+    score = "P@1" if classifier.multilabel_ else "accuracy"
+    key = "p@1" if classifier.multilabel_ else "accuracy"
+    scores = ", ".join(f"{part} {_accuracy(m[f'{part}_{key}'])}"
+                       for part in ("train", "valid", "test")
+                       if m.get(f"{part}_{key}") is not None)
+    extra = ""
+    if not classifier.multilabel_ and m.get("valid_macro_f1") is not None:
+        extra = (f"; valid macro-F1 {m['valid_macro_f1']:.4f}, ECE {m['valid_ece']:.4f}")
+    validated = (f"validated out of fold ({m['folds']} folds)" if m.get("folds")
+                 else "too few to validate")
+    name = m["arch"] + (" (default)" if m.get("default") else "")
+    info(f"train-classifier: {name}, {m['train_samples']:,} training examples {validated}, "
+         f"{len(classifier.classes_):,} {'labels' if classifier.multilabel_ else 'classes'}, "
+         f"{m['features']:,} n-gram features, {m['epochs']} epochs in "
+         f"{m['train_seconds']:.1f} s; {score} {scores}{extra}; {seconds:.1f} s in all; "
+         f"saved to {model_dir}", quiet)
+
+
+def _report_cv(result, data, arch, output, train_name, seconds, multilabel=False):
+    """Print the fold scores (standard output); with -o also write them as JSON."""
     folds = result["folds"]
+    score = "P@1" if multilabel else "accuracy"
     for i, accuracy in enumerate(folds, 1):
-        click.echo(f"fold {i}/{result['k']}\taccuracy {accuracy:.4f}")
+        click.echo(f"fold {i}/{result['k']}\t{score} {accuracy:.4f}")
     click.echo(f"{result['k']}-fold cross-validation of {arch} on {train_name} "
-               f"({len(data):,} examples): accuracy {result['mean']:.4f} ± "
+               f"({len(data):,} examples): {score} {result['mean']:.4f} ± "
                f"{result['std']:.4f} (min {min(folds):.4f}, max {max(folds):.4f}), "
                f"{seconds:.1f} s")
     if output is not None:
@@ -302,16 +380,23 @@ def _load_classifier(model_dir, threads=None):
 @output_option("Where to write the predictions (default: standard output).")
 @click.option("--proba", is_flag=True,
               help="After the label, the probability of each class: "
-                   "`label<TAB>class:p<TAB>class:p...`, classes in the model's order.")
+                   "`label<TAB>class:p<TAB>class:p...`, classes in the model's order; with "
+                   "-k or --threshold, `label:p` for each label kept.")
+@click.option("-k", "k", type=click.IntRange(min=1), default=1, show_default=True,
+              help="Up to K labels per line, most probable first, tab-separated.")
+@click.option("--threshold", type=click.FloatRange(0, 1, min_open=True), default=None,
+              metavar="P", help="Keep only labels whose probability is at least P (0 < P <= 1); "
+                                "a line may then get none (an empty line).")
 @encoding_option("FILE")
 @threads_option()
 @quiet_option()
-def predict(model_dir, input_path, output, proba, encoding, threads, quiet):
+def predict(model_dir, input_path, output, proba, k, threshold, encoding, threads, quiet):
     """Classify each line of FILE (default: standard input) with the model in MODEL_DIR.
 
-    Writes one predicted label per input line, blank lines included, so the
-    output lines up with the input. FILE is plain, .gz or .bz2, or - for
-    standard input; it is read, classified and written in chunks.
+    Writes one output line per input line, blank lines included, so the
+    output lines up with the input: the predicted label, or with -k / --threshold
+    the labels kept. FILE is plain, .gz or .bz2, or - for standard input; it is
+    read, classified and written in chunks.
     """
     from ..classify.data import read_lines
     from ..classify.model_dir import is_model_dir
@@ -330,7 +415,11 @@ def predict(model_dir, input_path, output, proba, encoding, threads, quiet):
     n_lines = 0
     with output_stream(output) as out:
         for chunk in batches(progress_lines(source, "predicting", quiet), _PREDICT_CHUNK):
-            if proba:
+            if k > 1 or threshold is not None:
+                kept = classifier.top_labels(classifier.predict_proba(chunk), k, threshold)
+                rows = ["\t".join(f"{classes[i]}:{p:.4f}" if proba else classes[i]
+                                  for i, p in ranked) for ranked in kept]
+            elif proba:
                 probabilities = classifier.predict_proba(chunk)
                 rows = []
                 for p in probabilities:
@@ -353,31 +442,43 @@ def predict(model_dir, input_path, output, proba, encoding, threads, quiet):
 @_data_options
 @click.option("--json", "as_json", is_flag=True,
               help="Print the report as JSON instead of a table.")
+@click.option("-k", "k", type=click.IntRange(min=1), default=5, show_default=True,
+              help="Multi-label models: report precision and recall at K.")
+@click.option("--threshold", type=click.FloatRange(0, 1, min_open=True), default=0.5,
+              show_default=True, metavar="P",
+              help="Multi-label models: labels kept for the F1 scores.")
 @threads_option()
 @quiet_option("Only the report, no summary of the input.")
 def test_classifier(model_dir, test_path, format_, label_column, text_column, encoding,
-                    as_json, threads, quiet):
+                    label_sep, as_json, k, threshold, threads, quiet):
     """Score the model in MODEL_DIR on FILE, a file of labelled lines (as for training).
 
     Prints the accuracy, per-class precision, recall and F1 and the confusion
-    matrix (rows: true class). Examples whose label the model never saw in
-    training are reported in one line and count as errors.
+    matrix (rows: true class); for a multi-label model precision and recall
+    at 1 and at K, and micro- and macro-F1 at the threshold. Examples whose
+    label the model never saw in training are reported in one line and count
+    as errors.
     """
     from ..classify.metrics import classification_report, format_report
 
     classifier = _load_classifier(model_dir, threads)
     data = _read(test_path, format_, encoding, label_column, text_column, quiet, "test",
-                 min_classes=1)
+                 min_classes=1, label_sep=label_sep, multilabel=classifier.multilabel_)
     classes = list(classifier.classes_)
-    unseen = sorted(set(data.labels) - set(classes))
+    unseen = sorted(set(data.classes) - set(classes))
     if unseen:
         counts = {u: 0 for u in unseen}
-        for label in data.labels:
-            if label in counts:
-                counts[label] += 1
+        for labels in (data.label_sets if classifier.multilabel_ else
+                       ([label] for label in data.labels)):
+            for label in labels:
+                if label in counts:
+                    counts[label] += 1
         shown = ", ".join(f"{u!r} ({counts[u]:,})" for u in unseen[:5])
         warn(f"{data.path}: {sum(counts.values()):,} examples have labels never seen in "
               f"training: {shown}{' ...' if len(unseen) > 5 else ''}; they count as errors")
+    if classifier.multilabel_:
+        _multilabel_test(classifier, data, unseen, k, threshold, as_json)
+        return
     predicted = classifier.predict(data.texts)
     report = classification_report(data.labels, predicted, classes=classes + unseen)
     if as_json:
@@ -385,3 +486,24 @@ def test_classifier(model_dir, test_path, format_, label_column, text_column, en
         click.echo(json.dumps(report, indent=1, ensure_ascii=False))
     else:
         click.echo(format_report(report), nl=False)
+
+
+def _multilabel_test(classifier, data, unseen, k, threshold, as_json):
+    """Print the multi-label report; labels the model never saw count as missed."""
+    import numpy as np
+
+    from ..classify.metrics import format_multilabel_report, multilabel_report
+
+    classes = list(classifier.classes_) + unseen
+    index = {c: i for i, c in enumerate(classes)}
+    probs = classifier.predict_proba(data.texts)
+    probs = np.concatenate([probs, np.zeros((len(probs), len(unseen)), probs.dtype)], axis=1)
+    targets = np.zeros(probs.shape, dtype=bool)
+    for row, labels in enumerate(data.label_sets):
+        targets[row, [index[label] for label in labels]] = True
+    report = multilabel_report(probs, targets, classes, k=k, threshold=threshold)
+    if as_json:
+        report = dict(report, unseen_labels=unseen, path=data.path, format=data.format)
+        click.echo(json.dumps(report, indent=1, ensure_ascii=False))
+    else:
+        click.echo(format_multilabel_report(report), nl=False)
