@@ -56,3 +56,20 @@ def test_load_of_a_non_model_dir(tmp_path):
     with pytest.raises(InputError, match="no such directory"):
         TextClassifier.load(tmp_path / "missing")
     assert not is_model_dir(tmp_path) and not is_model_dir(tmp_path / "missing")
+
+
+def test_format_1_directories_still_load(fitted, data, tmp_path):
+    """A model saved before format 2 (no kind; its "bag" was the embedding-bag network,
+    without calibration) loads and predicts the network's own probabilities."""
+    test_texts, _ = data[1]
+    fitted.save(tmp_path / "m")
+    settings_path = tmp_path / "m" / "preprocessing.json"
+    settings = json.loads(settings_path.read_text())
+    for key in ("multilabel", "calibration"):
+        settings.pop(key, None)
+    settings.update(format_version=1, arch="bag")
+    settings_path.write_text(json.dumps(settings))
+    old = TextClassifier.load(tmp_path / "m")
+    assert old.arch == "embedding-bag" and old.kind == "network" and not old.multilabel_
+    raw = old.model.predict(old.backend.inputs(test_texts))
+    np.testing.assert_allclose(old.predict_proba(test_texts), raw, rtol=1e-5, atol=1e-6)

@@ -384,9 +384,11 @@ class TextClassifier:
         """A fitted classifier from a directory written by :meth:`save`."""
         settings, classes, metrics, file_path = read_model_dir(model_dir)
         path = os.fspath(model_dir)
+        arch = settings.get("arch", DEFAULT_ARCH)
+        if settings.get("format_version", 1) < 2 and arch == "bag":
+            arch = "embedding-bag"  # format 1's bag was the network of that name
         try:
-            self = cls(arch=settings.get("arch", DEFAULT_ARCH), threads=threads,
-                       verbose=verbose)
+            self = cls(arch=arch, threads=threads, verbose=verbose)
             self.classes_ = classes
             self.multilabel_ = bool(settings.get("multilabel", False))
             self.metrics_ = metrics
