@@ -20,6 +20,7 @@ cross-validation of each textembed configuration instead (``cross_validate``).
     flock /tmp/textembed-heavy.lock python scripts/bench_classifier.py
     python scripts/bench_classifier.py --arch bag cnn --skip-torch --pretrained
     python scripts/bench_classifier.py --arch default --cv 10 --skip-torch --skip-fasttext
+    python scripts/bench_classifier.py --suite [--sections accuracy multilabel] [--seeds 1 2 3]
 """
 import argparse
 import os
@@ -35,8 +36,9 @@ DATA = os.path.normpath(os.path.join(HERE, "..", "..", "shared", "data"))
 MR = os.path.join(DATA, "mr", "rt-polarity.all")
 CORPUS = os.path.join(DATA, "corpus", "bench_corpus.txt")
 THREADS = 2
-ARCHS = ("default", "bag", "cnn", "lstm", "gru", "bilstm")
+ARCHS = ("default", "bag", "embedding-bag", "cnn", "lstm", "gru", "bilstm")
 TORCH_ARCHS = ("cnn", "lstm", "gru", "bilstm")
+SUITE_SECTIONS = ("accuracy", "classweight", "multilabel", "cv", "autotune")
 
 
 def load_mr(path=MR):
@@ -249,7 +251,7 @@ def run_textembed(name, params, data, seed, cv=None):
     wall = time.perf_counter() - start
     m = classifier.metrics_
     row = {"name": name, "accuracy": m["test_accuracy"], "seconds": m["train_seconds"],
-           "wall": wall, "epochs": m["epochs"], "per_epoch": m["seconds_per_epoch"],
+           "wall": wall, "epochs": m["epochs"], "per_epoch": m.get("seconds_per_epoch"),
            "valid": m["valid_accuracy"], "best_epoch": m.get("best_epoch")}
     if "pretrained_coverage" in m:
         row["note"] = f"coverage {100 * m['pretrained_coverage']:.1f}%"
@@ -290,11 +292,24 @@ def main():
                         help="where the fastText file and the vectors are kept (default: a "
                              "temporary directory; vectors are cached only here)")
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--suite", action="store_true",
+                        help="the classifier suite against fastText on every data set (see "
+                             "scripts/classifier_suite.py); --arch and the torch options are "
+                             "ignored")
+    parser.add_argument("--sections", nargs="+", default=list(SUITE_SECTIONS),
+                        choices=SUITE_SECTIONS, help="with --suite: which parts to run")
+    parser.add_argument("--seeds", type=int, nargs="+", default=[1, 2, 3],
+                        help="with --suite: the seeds averaged over")
+    parser.add_argument("--autotune-seconds", type=int, default=300,
+                        help="with --suite: the autotune duration of both tools")
     parser.add_argument("--torch-child", default=None, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.torch_child:
         torch_child(args.torch_child)
         return 0
+    if args.suite:
+        from classifier_suite import run_suite
+        return run_suite(args.sections, args.seeds, args.autotune_seconds)
     if not os.path.exists(MR):
         print(f"{MR} not found (../shared/data is absent): nothing to benchmark")
         return 0
@@ -340,13 +355,14 @@ def main():
         if (classifier is not None and arch in TORCH_ARCHS and not args.skip_torch
                 and "pretrained" not in params):
             # the training part textembed used (its validation hold-out removed)
+            from textembed.classify.labels import encode
             from textembed.classify.splits import split_holdout
-            y_all = classifier._encode_labels(data[1], "train")
+            y_all = encode(data[1], classifier.classes_, "train")
             kept, _ = split_holdout(y_all, 0.1, args.seed)
-            x_train = classifier._rows(classifier._sequences([data[0][i] for i in kept]))
+            x_train = classifier.backend.inputs([data[0][i] for i in kept])
             y_train = y_all[kept]
-            x_test = classifier._rows(classifier._sequences(data[2]))
-            y_test = classifier._encode_labels(data[3], "test")
+            x_test = classifier.backend.inputs(data[2])
+            y_test = encode(data[3], classifier.classes_, "test")
             peer = run_torch(arch, classifier, x_train, y_train, x_test, y_test,
                              row["epochs"], args.seed, work_dir)
             if peer:

@@ -19,7 +19,9 @@ kept (``oof_logits``): they are honest validation figures for the model;
 
 With ``select_features``, the character n-grams are kept or dropped on the
 evidence of the first fold (held-out log loss of NB-LR with and without
-them) before the rest is trained.
+them) before the rest is trained. The work is bounded: on large data with
+many classes, the character n-grams (which multiply the features of a text
+about tenfold) and then folds are given up to stay within ``work_budget``.
 """
 import os
 import time
@@ -59,12 +61,15 @@ class NgramBag:
     calibrate the members and the mix (without, the members' raw logits are
     mixed); select_features; fit_prior: naive Bayes class
     priors from the data (False for balanced class weights); seed; threads:
-    folds trained at once (default: all cores).
+    folds trained at once (default: all cores); work_budget: the SGD work
+    (epochs x feature visits x weight columns, summed over the fits) allowed:
+    past it, the character n-grams are dropped, then folds (down to 2).
     """
 
     def __init__(self, n_classes, multilabel=False, features=None, epochs=10,
                  learning_rate=0.05, l2=1e-4, nb_scale=True, naive_bayes=True, folds=5,
-                 calibrate=True, select_features=False, fit_prior=True, seed=0, threads=None):
+                 calibrate=True, select_features=False, fit_prior=True, seed=0, threads=None,
+                 work_budget=1.2e10):
         self.n_classes = int(n_classes)
         self.multilabel = bool(multilabel)
         self.features = NgramFeatures(**(features or {}))
@@ -77,6 +82,7 @@ class NgramBag:
         self.fit_prior = bool(fit_prior)
         self.seed = int(seed)
         self.threads = int(threads or os.cpu_count() or 1)
+        self.work_budget = float(work_budget)
         self.members = []
         self.calibrations = []
         self.mix = np.ones(1)
@@ -118,13 +124,24 @@ class NgramBag:
         label_rows (SparseRows of classes) with targets (bool (n, C)). Returns self."""
         started = time.perf_counter()
         strata = labels if not self.multilabel else _first_labels(label_rows)
-        folds = min(self.folds, len(texts) // 2)
-        fold_of = fold_numbers(strata, folds, self.seed) if folds >= 2 else None
-        if self.select_features and fold_of is not None and self.features.maxn:
-            self._choose_features(texts, labels, label_rows, targets, sample_weight, fold_of)
         rows = self.features.fit_transform(texts)
+        folds = self._plan(rows, len(texts))
+        if self.features.maxn and self._work(rows) * (folds + 1) > self.work_budget:
+            rows = self._without_character_ngrams(texts, "the budget")
+            folds = self._plan(rows, len(texts))
+        fold_of = fold_numbers(strata, folds, self.seed) if folds >= 2 else None
         labels = np.zeros(len(texts), np.int32) if labels is None else labels
         truth = targets if self.multilabel else labels
+        if self.select_features and fold_of is not None and self.features.maxn:
+            words = NgramFeatures(**dict(self.features.get_config(), maxn=0))
+            word_rows = words.fit_transform(texts)
+            if self._character_ngrams_lose((rows, self.features.n_features),
+                                           (word_rows, words.n_features), labels, label_rows,
+                                           truth, sample_weight, fold_of):
+                self.features, rows = words, word_rows
+                self.report["character_ngrams"] = False
+            else:
+                self.report["character_ngrams"] = True
         if fold_of is not None:
             oof = self._out_of_fold(rows, labels, label_rows, sample_weight, fold_of, folds)
             self._fit_stack(oof, truth, sample_weight)
@@ -165,7 +182,7 @@ class NgramBag:
     def _fit_stack(self, oof, truth, weight):
         """Each member's calibration (identity without ``calibrate``) and the mix."""
         self.calibrations = [PowerCalibration(self.multilabel) for _ in oof]
-        if self.calibrate:
+        if self.calibrate and len(oof) > 1:  # one member: the final calibration is enough
             for calibration, z in zip(self.calibrations, oof):
                 calibration.fit(z, truth, weight)
         calibrated = [c.transform(z) for c, z in zip(self.calibrations, oof)]
@@ -177,26 +194,41 @@ class NgramBag:
         best = float(_MIX_GRID[int(np.argmin(losses))])
         self.mix = np.array([best, 1.0 - best])
 
-    def _choose_features(self, texts, labels, label_rows, targets, weight, fold_of):
-        """Keep the character n-grams only if they lower NB-LR's held-out loss on fold 0."""
+    def _work(self, rows):
+        """The SGD work of one NB-LR fit on ``rows``: epochs x feature visits x weight
+        columns (one for two classes)."""
+        columns = 1 if self.n_classes == 2 and not self.multilabel else self.n_classes
+        return float(self.epochs) * rows.indices.size * columns
+
+    def _plan(self, rows, n):
+        """How many folds fit in the work budget (fewer for large data with many classes;
+        at least 2 when there are enough examples)."""
+        folds = min(self.folds, n // 2)
+        while folds > 2 and self._work(rows) * (folds + 1) > self.work_budget:
+            folds -= 1
+        return folds
+
+    def _without_character_ngrams(self, texts, why):
+        self.features = NgramFeatures(**dict(self.features.get_config(), maxn=0))
+        self.report["character_ngrams"] = False
+        self.report["character_ngrams_dropped_by"] = why
+        return self.features.fit_transform(texts)
+
+    def _character_ngrams_lose(self, with_characters, words_only, labels, label_rows, truth,
+                               weight, fold_of):
+        """Whether NB-LR's held-out log loss on fold 0 is lower without the character
+        n-grams; each candidate is (SparseRows of all texts, number of features)."""
         train, held = np.flatnonzero(fold_of != 0), np.flatnonzero(fold_of == 0)
-        truth = targets[held] if self.multilabel else labels[held]
-        losses = {}
-        config = self.features.get_config()
-        for maxn in (config["maxn"], 0):
-            features = NgramFeatures(**dict(config, maxn=maxn))
-            rows = features.fit_transform([texts[i] for i in train])
+        losses = []
+        for these, n_features in (with_characters, words_only):
             model = LogisticRegression(self.epochs, self.learning_rate, self.l2,
                                        self.nb_scale, self.multilabel, self.seed)
-            model.fit(rows, None if labels is None else labels[train], features.n_features,
-                      self.n_classes, None if weight is None else weight[train],
-                      _take(label_rows, train))
-            z = model.decision_function(features.transform([texts[i] for i in held]))
-            losses[maxn] = log_loss(PowerCalibration(self.multilabel).fit(z, truth).transform(z),
-                                    truth, self.multilabel)
-        if losses[0] < losses[config["maxn"]]:
-            self.features = NgramFeatures(**dict(config, maxn=0))
-        self.report["character_ngrams"] = bool(self.features.maxn)
+            model.fit(these.take(train), labels[train], n_features, self.n_classes,
+                      None if weight is None else weight[train], _take(label_rows, train))
+            z = model.decision_function(these.take(held))
+            calibration = PowerCalibration(self.multilabel).fit(z, truth[held])
+            losses.append(log_loss(calibration.transform(z), truth[held], self.multilabel))
+        return losses[1] < losses[0]
 
     # -- prediction --------------------------------------------------------------
 

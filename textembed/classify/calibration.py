@@ -15,6 +15,7 @@ confident while the middle ones are too timid).
 import numpy as np
 
 ECE_BINS = 15
+MAX_FIT_ENTRIES = 1_000_000
 
 
 def softmax(z):
@@ -77,7 +78,7 @@ def _power(z, scale, power, multilabel):
     return scale * np.sign(u) * np.abs(u) ** power
 
 
-def _nelder_mead(f, start, step=0.5, iterations=120, tolerance=1e-7):
+def _nelder_mead(f, start, step=0.5, iterations=120, tolerance=1e-6):
     """Minimise ``f`` (R^d -> R) from ``start``: the simplex method (no derivatives)."""
     d = len(start)
     points = [np.asarray(start, np.float64)]
@@ -122,9 +123,18 @@ class PowerCalibration:
         self.scale = float(scale)
         self.power = float(power)
 
-    def fit(self, z, targets, weight=None):
-        """Fit on held-out logits ``z`` (n, C) and their targets (see :func:`log_loss`)."""
+    def fit(self, z, targets, weight=None, max_entries=MAX_FIT_ENTRIES):
+        """Fit on held-out logits ``z`` (n, C) and their targets (see :func:`log_loss`).
+
+        Two numbers do not need every row: past ``max_entries`` logits, a fixed
+        random subset of the rows is used (fitting costs about 100 passes).
+        """
         z = np.asarray(z, np.float64)
+        if z.size > max_entries:
+            rows = np.sort(np.random.default_rng(0).choice(
+                len(z), max(max_entries // z.shape[1], 1), replace=False))
+            z, targets = z[rows], np.asarray(targets)[rows]
+            weight = None if weight is None else np.asarray(weight)[rows]
 
         def unpack(params):
             # powers outside [0.2, 2] only fit the noise of a small hold-out
