@@ -736,3 +736,54 @@ def test_class_weight_and_no_calibrate(invoke, tmp_path):
     assert code == 0, err
     weights = json.loads((tmp_path / "b" / "metrics.json").read_text())["class_weight"]
     assert weights["animals"] == pytest.approx(900 / (3 * 283))
+
+
+# -- autotune and --params -------------------------------------------------------------
+
+def test_autotune_then_params(invoke, tmp_path):
+    train = write(tmp_path / "t.tsv", as_format("tsv", SAMPLE_ROWS[:300]))
+    code, _, err = invoke("train-classifier", train, "-o", tmp_path / "tuned", "--seed", "1",
+                          "--threads", "1", "--autotune-duration", "3")
+    assert code == 0, err
+    metrics = json.loads((tmp_path / "tuned" / "metrics.json").read_text())
+    tune = metrics["autotune"]
+    assert tune["trials"] >= 1 and "arch" in metrics["params"]
+    if metrics["arch"] == "bag":  # a network's summary line has its own layout
+        assert (f"(autotuned: {tune['trials']} trials in {tune['seconds']:.0f} s, valid "
+                f"accuracy {tune['score']:.4f})") in err.splitlines()[-1]
+    code, _, err = invoke("train-classifier", train, "-o", tmp_path / "again", "--seed", "1",
+                          "--threads", "1", "--params", tmp_path / "tuned" / "metrics.json",
+                          "-q")
+    assert code == 0, err
+    path = write(tmp_path / "in.txt", "\n".join(SAMPLE_TEXTS[300:400]) + "\n")
+    first = invoke("predict", tmp_path / "tuned", path, "-q", "--proba")[1]
+    assert invoke("predict", tmp_path / "again", path, "-q", "--proba")[1] == first
+
+
+@pytest.mark.parametrize("content, fragment", [
+    ("not json", "not a JSON file"),
+    ('{"epochs": 3}', "not a settings file: it needs an \"arch\""),
+    ('{"arch": "bag", "wings": 2}', "unknown arguments: ['wings']"),
+])
+def test_bad_params_file(invoke, tmp_path, content, fragment):
+    params = write(tmp_path / "p.json", content)
+    code, out, err = invoke("train-classifier", SAMPLE, "-o", tmp_path / "m", "--params", params,
+                            "-q")
+    assert_one_error(code, err, 1, f"--params {params}", fragment)
+    assert folder(tmp_path) == ["p.json"]
+
+
+@pytest.mark.parametrize("args, code, fragment", [
+    (["--params", "P", "--arch", "cnn"], 2, "does not combine with --arch"),
+    (["--autotune-duration", "0"], 2, "--autotune-duration"),
+    (["--autotune-duration", "5", "--cv", "3"], 2, "does not combine with --cv"),
+    (["--autotune-duration", "5", "--autotune-metric", "recall"], 1,
+     "unknown autotune metric 'recall'"),
+    (["--autotune-duration", "0.001"], 1, "is too short: one trial"),
+])
+def test_bad_autotune_options(invoke, tmp_path, args, code, fragment):
+    params = write(tmp_path / "p.json", '{"arch": "bag"}')
+    args = [str(params) if a == "P" else a for a in args]
+    result, out, err = invoke("train-classifier", SAMPLE, "-o", tmp_path / "m", *args, "-q")
+    assert_one_error(result, err, code, fragment)
+    assert folder(tmp_path) == ["p.json"]

@@ -128,6 +128,11 @@ class TextClassifier:
                                      if a.kind == "network")
                 raise InputError(f"{', '.join(wrong)} set the networks' inputs; the {self.arch} "
                                  f"architecture has none: choose a network ({networks})")
+        self._given = dict(options, **{k: v for k, v in given.items() if v is not None})
+        if epochs is not None:
+            self._given["epochs"] = epochs
+        if freeze_embeddings:
+            self._given["freeze_embeddings"] = True
         self.recipe = recipe
         self.epochs = int(epochs or recipe["epochs"])
         self.batch_size = int(batch_size or recipe.get("batch_size", 32))
@@ -179,7 +184,7 @@ class TextClassifier:
 
     def fit(self, texts, labels, valid_texts=None, valid_labels=None,
             validation_split=architectures.DEFAULT_VALIDATION_SPLIT, test_texts=None,
-            test_labels=None):
+            test_labels=None, autotune_duration=None, autotune_metric="accuracy"):
         """Train on texts (list of str) and labels (a str per text, or a list of str per
         text for multi-label data; >= 2 classes); returns self.
 
@@ -188,7 +193,16 @@ class TextClassifier:
         stratified ``validation_split`` of the training data (chosen with
         ``seed``; 0: none, and then no early stopping or calibration).
         ``test_*`` are evaluated at the end only.
+
+        With ``autotune_duration`` (seconds), the architecture and its
+        settings are searched first (see :mod:`.autotune`), scored with
+        ``autotune_metric`` on the validation data (given, or the split);
+        the best are then trained on all the training data and recorded in
+        ``metrics_["params"]``.
         """
+        if autotune_duration is not None:
+            return self._autotune(texts, labels, valid_texts, valid_labels, validation_split,
+                                  test_texts, test_labels, autotune_duration, autotune_metric)
         train, valid, test = self._check_data(texts, labels, valid_texts, valid_labels,
                                               test_texts, test_labels, validation_split)
         weight = self._sample_weights(train)
@@ -204,6 +218,55 @@ class TextClassifier:
             if valid is not None and self.kind != "network":
                 validation = (self.backend.decision_function(valid.texts), self._truth(valid))
             self.metrics_ = self._final_metrics(train_scores, validation, test)
+        return self
+
+    def params(self):
+        """The settings a search may change: arch and the recipe entries set."""
+        return dict(self._given, arch="default" if self.is_default else self.arch)
+
+    def _autotune(self, texts, labels, valid_texts, valid_labels, validation_split,
+                  test_texts, test_labels, duration, metric):
+        from .autotune import autotune, check_metric
+        from .splits import holdout_folds
+        try:
+            duration = float(duration)
+        except (TypeError, ValueError):
+            duration = float("nan")
+        if not duration > 0:
+            raise InputError(f"autotune_duration must be a positive number of seconds, got "
+                             f"{duration}")
+        train, valid, _ = self._check_data(texts, labels, valid_texts, valid_labels,
+                                           test_texts, test_labels, validation_split)
+        metric = check_metric(metric, self.classes_, self.multilabel_)
+        label_lists = [list(s) if self.multilabel_ else s[0] for s in
+                       check_pair(texts, labels)[1]]
+        if valid is None:
+            fraction = float(validation_split) or architectures.DEFAULT_VALIDATION_SPLIT
+            held = holdout_folds(train.y, fraction, 1, self.seed)[0]
+            keep = np.ones(len(train.texts), dtype=bool)
+            keep[held] = False
+            pick = lambda idx: ([train.texts[i] for i in idx],  # noqa: E731
+                                [label_lists[i] for i in idx])
+            part, validation = pick(np.flatnonzero(keep)), pick(held)
+        else:
+            part, validation = (train.texts, label_lists), (valid_texts, valid_labels)
+        shared = {"seed": self.seed, "threads": self.threads, "multilabel": self.multilabel_,
+                  "class_weight": self.class_weight, "calibrate": self.calibrate}
+
+        def make(params):
+            return TextClassifier(verbose=0, **shared, **params)
+
+        with thread_limit(self.threads):
+            result = autotune(make, part, validation, duration, metric, self.seed,
+                              self.verbose)
+        best = TextClassifier(verbose=self.verbose, **shared, **result["params"])
+        best.fit(texts, labels, valid_texts, valid_labels, validation_split, test_texts,
+                 test_labels)
+        self.__dict__.update(best.__dict__)
+        self.metrics_["params"] = dict(result["params"])
+        self.metrics_["autotune"] = {k: result[k] for k in ("metric", "score", "trials",
+                                                           "seconds")}
+        self.metrics_["autotune"]["duration"] = duration
         return self
 
     def _truth(self, examples):

@@ -176,6 +176,17 @@ def _accuracy(value):
                    "given weights, the others 1.")
 @click.option("--calibrate/--no-calibrate", default=True, show_default=True,
               help="Fit the probabilities to held-out data.")
+@click.option("--autotune-duration", type=click.FloatRange(min=0, min_open=True), default=None,
+              metavar="SECONDS",
+              help="Search the architecture and its settings for SECONDS on the validation "
+                   "data (--valid or the split), then train the best; they go to "
+                   "metrics.json (params).")
+@click.option("--autotune-metric", default="accuracy", show_default=True,
+              metavar="accuracy|macro-f1|f1:LABEL|p@K",
+              help="What the search maximises (p@K for multi-label data).")
+@click.option("--params", "params_file", default=None, metavar="FILE",
+              help="Train with the settings in FILE: the metrics.json of a tuned model, or "
+                   "a JSON object with arch and settings.")
 @click.option("--epochs", type=click.IntRange(min=1), default=None,
               help="Passes over TRAIN (default: the architecture's).")
 @click.option("--batch-size", type=click.IntRange(min=1), default=None,
@@ -203,8 +214,9 @@ def _accuracy(value):
 @quiet_option("No progress or summary.")
 def train_classifier(train, model_dir, valid, validation_split, test, format_, label_column,
                      text_column, encoding, label_sep, arch, multilabel, class_weight, calibrate,
-                     epochs, batch_size, maxlen, num_words, embed_dim, pretrained,
-                     freeze_embeddings, early_stopping, seed, threads, cv, force, quiet):
+                     autotune_duration, autotune_metric, params_file, epochs, batch_size,
+                     maxlen, num_words, embed_dim, pretrained, freeze_embeddings,
+                     early_stopping, seed, threads, cv, force, quiet):
     """Train a text classifier on TRAIN, a file of labelled lines.
 
     TRAIN is a text file (plain, .gz or .bz2) or - for standard input, in one
@@ -214,6 +226,14 @@ def train_classifier(train, model_dir, valid, validation_split, test, format_, l
     `textembed predict` and `textembed test-classifier`.
     """
     started = time.perf_counter()
+    tuned = _read_params(params_file) if params_file is not None else {}
+    if tuned and (arch is not None or autotune_duration is not None):
+        raise click.UsageError("--params gives the architecture and its settings: it does not "
+                               "combine with --arch or --autotune-duration")
+    if autotune_duration is not None and cv is not None:
+        raise click.UsageError("--autotune-duration does not combine with --cv")
+    if tuned:
+        arch = tuned.pop("arch")
     if class_weight is not None:
         from ..classify.labels import parse_class_weight
         try:
@@ -230,7 +250,7 @@ def train_classifier(train, model_dir, valid, validation_split, test, format_, l
                                        "tested on the part of TRAIN it was not trained on)")
     if freeze_embeddings and pretrained is None:
         raise click.UsageError("--freeze-embeddings needs --pretrained VECTORS")
-    if ARCHITECTURES[arch or DEFAULT_ARCH].kind != "network":
+    if ARCHITECTURES[DEFAULT_ARCH if arch in (None, "default") else arch].kind != "network":
         given = [name for name, value in (
             ("--batch-size", batch_size), ("--maxlen", maxlen), ("--num-words", num_words),
             ("--embed-dim", embed_dim), ("--pretrained", pretrained),
@@ -284,7 +304,10 @@ def train_classifier(train, model_dir, valid, validation_split, test, format_, l
     if freeze_embeddings:
         params["freeze_embeddings"] = True
     params.update(multilabel=multilabel, class_weight=class_weight, calibrate=calibrate)
+    params.update(tuned)
     labels = _labels_of(data, multilabel)
+    if autotune_duration is not None:
+        extra.update(autotune_duration=autotune_duration, autotune_metric=autotune_metric)
     verbose = _verbosity(quiet)
     arch = arch or "default"
     # The model prints its per-epoch lines on standard output; they belong
@@ -295,8 +318,12 @@ def train_classifier(train, model_dir, valid, validation_split, test, format_, l
                                     **({} if seed is None else {"seed": seed}),
                                     arch=arch, verbose=verbose, **params)
         else:
-            classifier = TextClassifier(arch=arch, verbose=verbose,
-                                        **({} if seed is None else {"seed": seed}), **params)
+            try:
+                classifier = TextClassifier(arch=arch, verbose=verbose,
+                                            **({} if seed is None else {"seed": seed}),
+                                            **params)
+            except TypeError as error:  # a setting of --params that no recipe has
+                raise InputError(f"--params {params_file}: {error}") from None
             classifier.fit(data.texts, labels, **extra)
     if cv is not None:
         _report_cv(result, data, arch, model_dir, train_name, time.perf_counter() - started,
@@ -330,6 +357,24 @@ def train_classifier(train, model_dir, valid, validation_split, test, format_, l
           f"saved to {model_dir}", quiet)
 
 
+def _read_params(path):
+    """The settings of a --params file: {"arch": ..., setting: value}."""
+    try:
+        with open(path, encoding="utf-8") as f:
+            content = json.load(f)
+    except OSError as error:
+        raise InputError(f"--params {path}: cannot read: {error.strerror}") from None
+    except (ValueError, UnicodeDecodeError):
+        raise InputError(f"--params {path}: not a JSON file (give the metrics.json of a tuned "
+                         "model, or a JSON object with arch and settings)") from None
+    params = content.get("params", content) if isinstance(content, dict) else None
+    if not isinstance(params, dict) or params.get("arch") not in (*ARCH_NAMES, "default"):
+        raise InputError(f"--params {path}: not a settings file: it needs an \"arch\" (one "
+                         f"of default, {', '.join(ARCH_NAMES)}), as in the metrics.json of a "
+                         "model trained with --autotune-duration")
+    return dict(params)
+
+
 def _report_bag(classifier, model_dir, seconds, quiet):
     """The summary line of a trained bag."""
     m = classifier.metrics_
@@ -344,6 +389,10 @@ def _report_bag(classifier, model_dir, seconds, quiet):
     validated = (f"validated out of fold ({m['folds']} folds)" if m.get("folds")
                  else "too few to validate")
     name = m["arch"] + (" (default)" if m.get("default") else "")
+    if "autotune" in m:
+        tune = m["autotune"]
+        name += (f" (autotuned: {tune['trials']} trials in {tune['seconds']:.0f} s, valid "
+                 f"{tune['metric']} {tune['score']:.4f})")
     info(f"train-classifier: {name}, {m['train_samples']:,} training examples {validated}, "
          f"{len(classifier.classes_):,} {'labels' if classifier.multilabel_ else 'classes'}, "
          f"{m['features']:,} n-gram features, {m['epochs']} epochs in "

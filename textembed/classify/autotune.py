@@ -1,0 +1,188 @@
+"""Autotune: search the architecture and its hyper-parameters for a time budget.
+
+:func:`autotune` trains one candidate after another on the training part,
+scores each on the validation data with the chosen metric, and returns the
+best settings. The first candidate is the default; the others are drawn
+from :data:`BAG_SPACE` (and, when the budget is large against the cost of a
+bag, :data:`NETWORK_SPACE`) by a generator seeded with ``seed``: the same
+seed tries the same candidates in the same order, and how many of them fit
+in the duration depends on the machine. Metrics: ``accuracy``,
+``macro-f1``, ``f1:LABEL`` (one label's F1) and, for multi-label data,
+``p@K`` (precision at K).
+"""
+import math
+import sys
+import time
+
+import numpy as np
+
+from ..io import InputError
+
+METRICS = ("accuracy", "macro-f1", "f1:LABEL", "p@K")
+
+# Each entry: a list of values to choose from, or ("log", low, high) for a
+# log-uniform draw.
+BAG_SPACE = {
+    "word_ngrams": [1, 2, 2, 3],
+    "minn": [1, 2, 3],
+    "maxn": [0, 4, 5, 5, 6],
+    "epochs": [5, 10, 10, 20, 30],
+    "learning_rate": ("log", 0.01, 0.3),
+    "l2": ("log", 1e-6, 1e-3),
+    "naive_bayes": [True, False],
+    "nb_scale": [True, True, False],
+    "min_df": [1, 1, 2],
+}
+NETWORK_SPACE = {
+    "embedding-bag": {"epochs": [3, 5, 8, 12], "learning_rate": ("log", 0.001, 0.01),
+                      "dropout": [0.0, 0.3, 0.5], "token_dropout": [0.0, 0.2, 0.3],
+                      "embed_dim": [32, 64, 128], "ensemble": [1, 2]},
+    "cnn": {"epochs": [5, 10], "dropout": [0.3, 0.5], "embed_dim": [100, 300]},
+}
+# networks are tried only when the budget holds this many bag trials
+_NETWORK_BUDGET = 40
+
+
+def check_metric(metric, classes, multilabel):
+    """The metric, checked: InputError with the choices when it is not one."""
+    metric = str(metric)
+    if metric in ("accuracy", "macro-f1") and not multilabel:
+        return metric
+    if metric.startswith("f1:") and metric[3:] in classes:
+        return metric
+    if multilabel and metric.startswith("p@") and metric[2:].isdigit() and int(metric[2:]) > 0:
+        return metric
+    if metric.startswith("f1:"):
+        raise InputError(f"autotune metric {metric}: no label {metric[3:]!r} in the training "
+                         f"data")
+    choices = "p@K (K >= 1), f1:LABEL" if multilabel else "accuracy, macro-f1, f1:LABEL"
+    raise InputError(f"unknown autotune metric {metric!r} for "
+                     f"{'multi-label' if multilabel else 'single-label'} data; choose "
+                     f"{choices}")
+
+
+def score(metric, probs, truth, classes, multilabel):
+    """The metric of probabilities ``probs`` (n, C) against ``truth`` (higher is better)."""
+    from .metrics import multilabel_report, probability_metrics
+    if multilabel:
+        if metric.startswith("p@"):
+            return multilabel_report(probs, truth, classes, k=int(metric[2:]))["p@k"]
+        c = classes.index(metric[3:])
+        kept, true = probs[:, c] >= 0.5, truth[:, c]
+    else:
+        if metric == "accuracy":
+            return float(np.mean(probs.argmax(axis=1) == truth))
+        if metric == "macro-f1":
+            return probability_metrics(probs, truth)["macro_f1"]
+        c = classes.index(metric[3:])
+        kept, true = probs.argmax(axis=1) == c, truth == c
+    tp = float(np.sum(kept & true))
+    precision, recall = tp / max(kept.sum(), 1), tp / max(true.sum(), 1)
+    return 2 * precision * recall / (precision + recall) if precision + recall else 0.0
+
+
+def _draw(space, rng):
+    out = {}
+    for name, choices in space.items():
+        if isinstance(choices, tuple) and choices[0] == "log":
+            low, high = math.log(choices[1]), math.log(choices[2])
+            out[name] = float(round(math.exp(rng.uniform(low, high)), 6))
+        else:
+            value = choices[int(rng.integers(len(choices)))]
+            out[name] = value.item() if hasattr(value, "item") else value
+    return out
+
+
+def candidates(seed):
+    """Yield candidate settings ({"arch": ..., params}): the default first, then draws
+    (a fifth of them networks, which :func:`autotune` may skip)."""
+    rng = np.random.default_rng(seed)
+    yield {"arch": "default"}
+    while True:
+        if rng.random() < 0.2:
+            arch = ("embedding-bag", "cnn")[int(rng.integers(2))]
+            yield dict(_draw(NETWORK_SPACE[arch], rng), arch=arch)
+            continue
+        params = _draw(BAG_SPACE, rng)
+        if params["maxn"] and params["minn"] > params["maxn"]:
+            params["minn"] = params["maxn"]
+        yield dict(params, arch="bag")
+
+
+def autotune(make, train, valid, duration, metric, seed, verbose=0):
+    """Search for ``duration`` seconds; returns {"params", "metric", "score", "trials",
+    "seconds", "history"}.
+
+    make(params) -> an unfitted TextClassifier with those settings; train,
+    valid: (texts, labels) as :meth:`TextClassifier.fit` takes them. Networks
+    are tried only when the duration holds many trials of the default.
+    """
+    started = time.perf_counter()
+    best, history, networks = None, [], False
+    bar = _progress(duration, verbose)
+    try:
+        for trial, params in enumerate(candidates(seed)):
+            if trial and time.perf_counter() - started >= duration:
+                break
+            if params["arch"] not in ("default", "bag") and not networks:
+                continue
+            t0 = time.perf_counter()
+            classifier = make(params).fit(*train)
+            value = score(metric, classifier.predict_proba(valid[0]),
+                          _truth(classifier, valid), classifier.classes_,
+                          classifier.multilabel_)
+            seconds = time.perf_counter() - t0
+            if trial == 0:
+                if seconds > duration:
+                    raise InputError(f"the autotune duration of {duration:g} s is too short: "
+                                     f"one trial (the default) took {seconds:.1f} s; give at "
+                                     f"least {math.ceil(seconds * 10)} s for a search")
+                networks = duration >= _NETWORK_BUDGET * seconds
+            history.append({"params": params, "score": value, "seconds": seconds})
+            if best is None or value > best["score"]:
+                best = history[-1]
+                _say(verbose, bar, f"autotune: trial {len(history)}: {metric} {value:.4f} "
+                                   f"with {_describe(params)}")
+            if bar is not None:
+                bar.set_postfix_str(f"best {metric} {best['score']:.4f}, "
+                                    f"{len(history)} trials")
+                bar.n = min(round(time.perf_counter() - started, 1), duration)
+                bar.refresh()
+    finally:
+        if bar is not None:
+            bar.close()
+    return {"params": best["params"], "metric": metric, "score": best["score"],
+            "trials": len(history), "seconds": time.perf_counter() - started,
+            "history": history}
+
+
+def _truth(classifier, valid):
+    """The validation labels as the fitted classifier encodes them."""
+    from .labels import encode, encode_sets
+    from .model import check_pair
+    _, sets = check_pair(*valid, "validation")
+    if classifier.multilabel_:
+        return encode_sets(sets, classifier.classes_, "validation data")[1]
+    return encode([s[0] for s in sets], classifier.classes_, "validation data")
+
+
+def _describe(params):
+    return ", ".join(f"{k}={v:g}" if isinstance(v, float) else f"{k}={v}"
+                     for k, v in params.items())
+
+
+def _progress(duration, verbose):
+    from ..progress import stderr_is_terminal
+    if verbose != 1 or not stderr_is_terminal():
+        return None
+    from tqdm import tqdm
+    return tqdm(total=duration, unit="s", desc="autotune", file=sys.stderr, leave=False,
+                bar_format="{desc}: {percentage:3.0f}%|{bar}| {n:.0f}/{total:.0f} s "
+                           "{postfix}")
+
+
+def _say(verbose, bar, message):
+    if verbose >= 2 or (verbose and bar is None):
+        print(message, file=sys.stderr)
+    elif bar is not None:
+        bar.write(message, file=sys.stderr)
