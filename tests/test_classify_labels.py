@@ -52,10 +52,3 @@ def test_class_weights():
         labels.class_weights({"a": -1}, CLASSES, counts)
     with pytest.raises(InputError, match="must be 'balanced'"):
         labels.class_weights("even", CLASSES, counts)
-
-
-def test_sample_weights():
-    weights = np.array([1.0, 3.0, 5.0], np.float32)
-    np.testing.assert_array_equal(labels.sample_weights(weights, np.array([2, 0])), [5, 1])
-    targets = np.array([[1, 1, 0], [0, 0, 0]], dtype=bool)
-    np.testing.assert_array_equal(labels.sample_weights(weights, targets=targets), [2, 1])

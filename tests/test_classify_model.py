@@ -279,14 +279,26 @@ def test_class_weights_shift_the_decisions():
         texts.append(" ".join(words))
         labels.append("rare" if rare else "common")
     plain = TextClassifier(verbose=0).fit(texts, labels)
-    weighted = TextClassifier(verbose=0, class_weight="balanced").fit(texts, labels)
-    assert weighted.metrics_["class_weight"]["rare"] == pytest.approx(600 / (2 * 60))
+    weighted = TextClassifier(verbose=0, class_weight={"rare": 20}).fit(texts, labels)
+    assert weighted.metrics_["class_weight"] == {"common": 1.0, "rare": 20.0}
     probe = [t for t, y in zip(texts, labels) if "red1" in t.split()]
-    assert (weighted.predict(probe).count("rare") > plain.predict(probe).count("rare"))
+    assert weighted.predict(probe).count("rare") > plain.predict(probe).count("rare")
+    # a weight multiplies the class's probability (before they are normalised again)
+    p, q = plain.predict_proba(probe), weighted.predict_proba(probe)
+    rare = plain.classes_.index("rare")
+    expected = p[:, rare] * 20 / (p[:, rare] * 20 + (1 - p[:, rare]))
+    np.testing.assert_allclose(q[:, rare], expected, rtol=1e-4)
+    # balanced: inverse class frequencies, to the power that suits macro-F1 out of fold
+    balanced = TextClassifier(verbose=0, class_weight="balanced").fit(texts, labels)
+    m = balanced.metrics_
+    assert m["class_weight"]["rare"] == pytest.approx(600 / (2 * 60))
+    assert 0.0 <= m["class_weight_power"] <= 1.0
+    assert m["valid_macro_f1"] >= plain.metrics_["valid_macro_f1"]
+    network = TextClassifier("gru", verbose=0, epochs=1, embed_dim=8, units=8,
+                             class_weight="balanced").fit(texts, labels)
+    assert network.metrics_["class_weight"]["rare"] == pytest.approx(5.0)
     with pytest.raises(InputError, match="'blue': no such label"):
         TextClassifier(verbose=0, class_weight={"blue": 2}).fit(texts, labels)
-    with pytest.raises(InputError, match="class weights apply to the bag"):
-        TextClassifier("gru", verbose=0, class_weight="balanced").fit(texts, labels)
 
 
 def test_network_options_are_refused_by_the_bag():

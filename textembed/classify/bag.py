@@ -59,16 +59,14 @@ class NgramBag:
     the naive Bayes member (single-label); folds: out-of-fold folds (< 2:
     no stacking or calibration, members mixed half and half); calibrate:
     calibrate the members and the mix (without, the members' raw logits are
-    mixed); select_features; fit_prior: naive Bayes class
-    priors from the data (False for balanced class weights); seed; threads:
-    folds trained at once (default: all cores); work_budget: the SGD work
+    mixed); select_features; seed; threads: folds trained at once (default: all cores); work_budget: the SGD work
     (epochs x feature visits x weight columns, summed over the fits) allowed:
     past it, the character n-grams are dropped, then folds (down to 2).
     """
 
     def __init__(self, n_classes, multilabel=False, features=None, epochs=10,
                  learning_rate=0.05, l2=1e-4, nb_scale=True, naive_bayes=True, folds=5,
-                 calibrate=True, select_features=False, fit_prior=True, seed=0, threads=None,
+                 calibrate=True, select_features=False, seed=0, threads=None,
                  work_budget=1.2e10):
         self.n_classes = int(n_classes)
         self.multilabel = bool(multilabel)
@@ -79,7 +77,6 @@ class NgramBag:
         self.folds = int(folds)
         self.calibrate = bool(calibrate)
         self.select_features = bool(select_features)
-        self.fit_prior = bool(fit_prior)
         self.seed = int(seed)
         self.threads = int(threads or os.cpu_count() or 1)
         self.work_budget = float(work_budget)
@@ -97,7 +94,7 @@ class NgramBag:
         members = [LogisticRegression(self.epochs, self.learning_rate, self.l2, self.nb_scale,
                                       self.multilabel, seed)]
         if self.naive_bayes:
-            members.append(NaiveBayes(fit_prior=self.fit_prior))
+            members.append(NaiveBayes())
         return members
 
     def _train(self, rows, labels, label_rows, weight, seed):

@@ -118,13 +118,3 @@ def class_weights(spec, classes, counts):
                              f"{weight}")
         weights[index[str(label)]] = weight
     return weights
-
-
-def sample_weights(weights, labels=None, targets=None):
-    """float32 (n,) per-example weights: the weight of its class (single-label), or
-    the mean weight of its classes (multi-label)."""
-    if targets is None:
-        return weights[labels].astype(np.float32)
-    counts = targets.sum(axis=1)
-    total = targets.astype(np.float32) @ weights
-    return np.where(counts > 0, total / np.maximum(counts, 1), 1.0).astype(np.float32)

@@ -30,6 +30,7 @@ __all__ = ["TextClassifier", "is_model_dir", "ARCH_NAMES", "DEFAULT_ARCH"]
 _NETWORK_ONLY = ("batch_size", "maxlen", "num_words", "embed_dim", "pretrained",
                  "early_stopping")
 REPORT_K = 5  # P@k and R@k of multi-label metrics
+_POWERS = np.linspace(0.0, 1.0, 11)  # of balanced class weights, chosen on validation data
 
 
 def check_texts(texts, what):
@@ -84,7 +85,8 @@ class TextClassifier:
     in epochs on validation accuracy, best weights restored; 0 turns it off).
     multilabel: None (decided by the labels: several for a text makes it
     multi-label), True or False (keep each text's first label).
-    class_weight: None, "balanced" or a dict label -> weight. calibrate:
+    class_weight: None, "balanced" or a dict label -> weight (see
+    :meth:`_weigh_classes`: weights shift the decision). calibrate:
     fit the probability calibration on held-out data (default True). seed,
     threads (numba and BLAS threads), verbose (0 silent, 1 progress bars, 2
     one line per epoch). ``options`` overrides other recipe entries
@@ -153,6 +155,7 @@ class TextClassifier:
         self.multilabel_ = False
         self.metrics_ = None
         self.backend = None
+        self.shift_ = None
 
     @property
     def kind(self):
@@ -205,7 +208,6 @@ class TextClassifier:
                                   test_texts, test_labels, autotune_duration, autotune_metric)
         train, valid, test = self._check_data(texts, labels, valid_texts, valid_labels,
                                               test_texts, test_labels, validation_split)
-        weight = self._sample_weights(train)
         with thread_limit(self.threads):
             if self.kind == "network":
                 self.backend = NetworkModel(self)
@@ -213,11 +215,15 @@ class TextClassifier:
                 train_scores = self.backend.report.pop("train_logprobs")
             else:
                 self.backend = _BagBackend(self)
-                validation = self.backend.fit(train, weight)
+                validation = self.backend.fit(train)
                 train_scores = self.backend.train_scores
             if valid is not None and self.kind != "network":
                 validation = (self.backend.decision_function(valid.texts), self._truth(valid))
-            self.metrics_ = self._final_metrics(train_scores, validation, test)
+            self.shift_ = self._weigh_classes(train, validation)
+            shifted = lambda pair: None if pair is None else (pair[0] + self.shift_,  # noqa
+                                                              pair[1])
+            self.metrics_ = self._final_metrics(shifted(train_scores), shifted(validation),
+                                                test)
         return self
 
     def params(self):
@@ -318,20 +324,37 @@ class TextClassifier:
         first = np.array([self.classes_.index(s[0]) if s else -1 for s in sets], np.int32)
         return Examples(texts, first, rows, targets)
 
-    def _sample_weights(self, train):
-        """float32 (n,) example weights from ``class_weight`` (None without)."""
+    def _weigh_classes(self, train, validation):
+        """The shift float64 (C,) added to every logit for ``class_weight``.
+
+        Weights act on the decision, as costs do: a class's probability is
+        multiplied by its weight (its logit shifted by the log of it), the model
+        itself trained unweighted. "balanced" weights (inversely to the class
+        counts) are applied to the power in [0, 1] that maximises macro-F1 on
+        the validation data (out of fold for the bag), 1 without it.
+        """
+        self.class_weights_, self.class_weight_power_ = None, None
         if self.class_weight is None:
-            return None
-        if self.kind == "network":
-            raise InputError(f"class weights apply to the bag architecture, not to "
-                             f"{self.arch}")
+            return np.zeros(len(self.classes_))
         if self.multilabel_:
             counts = train.targets.sum(axis=0).astype(np.float64)
         else:
             counts = np.bincount(train.y, minlength=len(self.classes_)).astype(np.float64)
         weights = label_tools.class_weights(self.class_weight, self.classes_, counts)
-        self.class_weights_ = weights
-        return label_tools.sample_weights(weights, train.y, train.targets)
+        log_weights = np.log(weights.astype(np.float64))
+        power = 1.0
+        if self.class_weight == "balanced" and validation is not None and len(validation[1]):
+            z, truth = validation
+            scores = [self._macro_f1(z + p * log_weights, truth) for p in _POWERS]
+            power = float(_POWERS[int(np.argmax(scores))])
+        self.class_weights_, self.class_weight_power_ = weights, power
+        return power * log_weights
+
+    def _macro_f1(self, z, truth):
+        probs = probabilities(z, self.multilabel_)
+        if self.multilabel_:
+            return multilabel_report(probs, truth, self.classes_, k=1)["macro_f1"]
+        return probability_metrics(probs, truth)["macro_f1"]
 
     def _final_metrics(self, train_scores, validation, test):
         """Train, validation and test figures, plus the run's settings."""
@@ -350,6 +373,7 @@ class TextClassifier:
         if self.class_weight is not None:
             metrics["class_weight"] = dict(zip(self.classes_,
                                                map(float, self.class_weights_)))
+            metrics["class_weight_power"] = self.class_weight_power_
         return metrics
 
     def _scores(self, prefix, z, truth):
@@ -382,7 +406,7 @@ class TextClassifier:
         if not texts:
             return np.zeros((0, len(self.classes_)))
         with thread_limit(self.threads):
-            return self.backend.decision_function(texts, batch_size)
+            return self.backend.decision_function(texts, batch_size) + self.shift_
 
     def predict_proba(self, texts, batch_size=256):
         """float32 (n, num_classes) probabilities, columns in ``classes_`` order: they
@@ -437,7 +461,8 @@ class TextClassifier:
             settings, write = self.preprocessing_, self.model.save
         else:
             settings, write = self.backend.settings(), self.backend.save_arrays
-        settings = dict(settings, multilabel=self.multilabel_)
+        settings = dict(settings, multilabel=self.multilabel_,
+                        decision_shift=[float(v) for v in self.shift_])
         texts["preprocessing"] = json.dumps(settings, indent=1)
         write_model_dir(model_dir, write, texts, force=force)
         return self
@@ -454,6 +479,8 @@ class TextClassifier:
             self = cls(arch=arch, threads=threads, verbose=verbose)
             self.classes_ = classes
             self.multilabel_ = bool(settings.get("multilabel", False))
+            self.shift_ = np.asarray(settings.get("decision_shift", np.zeros(len(classes))),
+                                     np.float64)
             self.metrics_ = metrics
             if settings.get("kind", "network") == "network":
                 from ..saving import load_model
@@ -482,7 +509,7 @@ class _BagBackend:
         self.train_scores = None
         self.report = {}
 
-    def fit(self, train, weight):
+    def fit(self, train):
         from .bag import NgramBag
         o, r = self.owner, self.owner.recipe
         n_classes = len(o.classes_)
@@ -494,11 +521,11 @@ class _BagBackend:
             epochs=o.epochs, learning_rate=r["learning_rate"], l2=r["l2"],
             nb_scale=r["nb_scale"] and naive_bayes_terms,
             naive_bayes=r["naive_bayes"] and naive_bayes_terms, folds=r["folds"],
-            calibrate=o.calibrate, select_features=r["select_features"],
-            fit_prior=o.class_weight != "balanced", seed=o.seed, threads=o.threads)
+            calibrate=o.calibrate, select_features=r["select_features"], seed=o.seed,
+            threads=o.threads)
         truth = o._truth(train)
         self.model.fit(train.texts, labels=None if o.multilabel_ else train.y,
-                       label_rows=train.label_rows, targets=train.targets, sample_weight=weight)
+                       label_rows=train.label_rows, targets=train.targets)
         self.train_scores = (self.model.train_logits, truth)
         bag_report = self.model.report
         self.report = {"train_seconds": bag_report["seconds"], "epochs": o.epochs,
