@@ -229,25 +229,37 @@ def _parse_fasttext(line, label_sep):
 _PARSERS = {"tsv": _parse_tsv, "label-first": _parse_label_first, "fasttext": _parse_fasttext}
 
 
-def _read_lines(lines, format, label_sep):
-    """Parse line-per-example formats: (texts, label sets, skipped, skipped_lines,
-    non-blank lines)."""
-    parse = _PARSERS[format]
-    texts, sets, skipped_lines = [], [], []
-    skipped = counted = 0
-    for number, line in enumerate(lines, 1):
-        if not line.strip():
-            continue
-        counted += 1
-        labels, text = parse(line, label_sep)
+class _Examples:
+    """The examples of a file as its lines are parsed, and the lines skipped."""
+
+    def __init__(self):
+        self.texts, self.sets, self.skipped_lines = [], [], []
+        self.skipped = self.counted = 0
+
+    def add(self, number, labels, text):
+        """A non-blank line ``number``: kept if it has labels and a text."""
+        self.counted += 1
         if not labels or not text:
-            skipped += 1
-            if len(skipped_lines) < _EXAMPLE_LINES:
-                skipped_lines.append(number)
-            continue
-        texts.append(text)
-        sets.append(labels)
-    return texts, sets, skipped, skipped_lines, counted
+            self.skipped += 1
+            if len(self.skipped_lines) < _EXAMPLE_LINES:
+                self.skipped_lines.append(number)
+            return
+        self.texts.append(text)
+        self.sets.append(labels)
+
+    def result(self):
+        """(texts, label sets, skipped, skipped_lines, non-blank lines)."""
+        return self.texts, self.sets, self.skipped, self.skipped_lines, self.counted
+
+
+def _read_lines(lines, format, label_sep):
+    """Parse line-per-example formats: :meth:`_Examples.result`."""
+    parse = _PARSERS[format]
+    examples = _Examples()
+    for number, line in enumerate(lines, 1):
+        if line.strip():
+            examples.add(number, *parse(line, label_sep))
+    return examples.result()
 
 
 def _read_csv(lines, name, label_column, text_column, label_sep):
@@ -275,8 +287,7 @@ def _read_csv(lines, name, label_column, text_column, label_sep):
         raise InputError(f"{name}: the label and text columns are both "
                          f"{columns[label_at]!r}; name two columns")
     reader = csv.reader((line + "\n" for line in lines), delimiter=delimiter)
-    texts, sets, skipped_lines = [], [], []
-    skipped = counted = 0
+    examples = _Examples()
     end = 0  # lines the reader consumed after the header
     while True:
         start = header_line + end + 1
@@ -289,20 +300,12 @@ def _read_csv(lines, name, label_column, text_column, label_sep):
         end = reader.line_num
         if not row or not any(field.strip() for field in row):
             continue
-        counted += 1
         if len(row) != len(columns):
             raise InputError(f"{name}: line {start} has {len(row)} fields, the header "
                              f"(line {header_line}) has {len(columns)}; quote fields that "
                              f"contain a {_delimiter_name(delimiter)}")
-        labels, text = _split_labels(row[label_at], label_sep), row[text_at].strip()
-        if not labels or not text:
-            skipped += 1
-            if len(skipped_lines) < _EXAMPLE_LINES:
-                skipped_lines.append(start)
-            continue
-        texts.append(text)
-        sets.append(labels)
-    return texts, sets, skipped, skipped_lines, counted
+        examples.add(start, _split_labels(row[label_at], label_sep), row[text_at].strip())
+    return examples.result()
 
 
 def _delimiter_name(delimiter):
