@@ -1,14 +1,21 @@
-"""A byte-based progress bar over the lines of a text file.
+"""A byte-based progress bar over the lines of a text file, and progress messages.
 
 The command-line tool and :func:`textembed.word2vec.train` read their inputs
 through :func:`progress_lines`. The bar goes to standard error and is cleared
-when the reading ends; tqdm is imported only when a bar is drawn.
+when the reading ends; tqdm is imported only when a bar is drawn. The
+library's training messages go to standard error through :func:`say`.
 """
 import sys
 
 # The command-line tool draws no bar for smaller files: they are read at once.
 LARGE_INPUT_BYTES = 8 << 20
 _UPDATE_LINES = 8192  # lines read between two updates of the bar
+
+
+def say(verbose, message):
+    """Print ``message`` on standard error when ``verbose`` is not 0."""
+    if verbose:
+        print(message, file=sys.stderr)
 
 
 def stderr_is_terminal():

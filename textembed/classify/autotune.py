@@ -1,8 +1,11 @@
 """Autotune: search the architecture and its hyper-parameters for a time budget.
 
-:func:`autotune` trains one candidate after another on the training part,
-scores each on the validation data with the chosen metric, and returns the
-best settings. The first candidate is the default; the others are drawn
+:func:`tune` (what ``TextClassifier.fit(autotune_duration=...)`` calls) sets
+the validation data aside and calls :func:`autotune`, which trains one
+candidate after another on the training part, scores each with the chosen
+metric on the validation data (and, for a bag, also on its out-of-fold
+predictions for the training part), and returns the best settings. The
+first candidate is the default; the others are drawn
 from :data:`BAG_SPACE` (and, when the budget is large against the cost of a
 bag, :data:`NETWORK_SPACE`) by a generator seeded with ``seed``: the same
 seed tries the same candidates in the same order, and how many of them fit
@@ -16,7 +19,9 @@ import time
 
 import numpy as np
 
+from .._blas import thread_limit
 from ..io import InputError
+from . import architectures
 
 METRICS = ("accuracy", "macro-f1", "f1:LABEL", "p@K")
 
@@ -128,8 +133,7 @@ def autotune(make, train, valid, duration, metric, seed, verbose=0):
                 continue
             t0 = time.perf_counter()
             classifier = make(params).fit(*train)
-            value = score(metric, classifier.predict_proba(valid[0]),
-                          _truth(classifier, valid), classifier.classes_,
+            value = score(metric, *_judged(classifier, train, valid), classifier.classes_,
                           classifier.multilabel_)
             seconds = time.perf_counter() - t0
             if trial == 0:
@@ -156,11 +160,26 @@ def autotune(make, train, valid, duration, metric, seed, verbose=0):
             "history": history}
 
 
-def _truth(classifier, valid):
-    """The validation labels as the fitted classifier encodes them."""
+def _judged(classifier, train, valid):
+    """(probabilities, truth) a candidate is scored on: its predictions for the
+    validation data, and for a bag also its out-of-fold predictions for the
+    training part (ten times the examples, so a lucky draw of the validation
+    data weighs less)."""
+    from .calibration import probabilities
+    probs, truth = classifier.predict_proba(valid[0]), _truth(classifier, valid)
+    oof = getattr(classifier.model, "oof_logits", None)
+    if oof is None:
+        return probs, truth
+    oof_probs = probabilities(oof + classifier.shift_, classifier.multilabel_)
+    return (np.concatenate([oof_probs, probs]),
+            np.concatenate([_truth(classifier, train), truth]))
+
+
+def _truth(classifier, examples):
+    """The labels of (texts, labels) as the fitted classifier encodes them."""
     from .labels import encode, encode_sets
     from .model import check_pair
-    _, sets = check_pair(*valid, "validation")
+    _, sets = check_pair(*examples, "validation")
     if classifier.multilabel_:
         return encode_sets(sets, classifier.classes_, "validation data")[1]
     return encode([s[0] for s in sets], classifier.classes_, "validation data")
@@ -186,3 +205,53 @@ def _say(verbose, bar, message):
         print(message, file=sys.stderr)
     elif bar is not None:
         bar.write(message, file=sys.stderr)
+
+
+def tune(classifier, texts, labels, valid_texts, valid_labels, validation_split, test_texts,
+         test_labels, duration, metric):
+    """Search settings for ``classifier`` (a TextClassifier whose own settings the
+    candidates share: seed, threads, multi-label, class weights, calibration; see
+    :meth:`TextClassifier.fit`); returns a new TextClassifier with the best, trained
+    on all the training data."""
+    self = classifier
+    from .model import TextClassifier, check_pair
+    from .splits import holdout_folds
+    try:
+        duration = float(duration)
+    except (TypeError, ValueError):
+        duration = float("nan")
+    if not duration > 0:
+        raise InputError(f"autotune_duration must be a positive number of seconds, got "
+                         f"{duration}")
+    train, valid, _ = self._check_data(texts, labels, valid_texts, valid_labels,
+                                       test_texts, test_labels, validation_split)
+    metric = check_metric(metric, self.classes_, self.multilabel_)
+    label_lists = [list(s) if self.multilabel_ else s[0] for s in
+                   check_pair(texts, labels)[1]]
+    if valid is None:
+        fraction = float(validation_split) or architectures.DEFAULT_VALIDATION_SPLIT
+        held = holdout_folds(train.y, fraction, 1, self.seed)[0]
+        keep = np.ones(len(train.texts), dtype=bool)
+        keep[held] = False
+        pick = lambda idx: ([train.texts[i] for i in idx],  # noqa: E731
+                            [label_lists[i] for i in idx])
+        part, validation = pick(np.flatnonzero(keep)), pick(held)
+    else:
+        part, validation = (train.texts, label_lists), (valid_texts, valid_labels)
+    shared = {"seed": self.seed, "threads": self.threads, "multilabel": self.multilabel_,
+              "class_weight": self.class_weight, "calibrate": self.calibrate}
+
+    def make(params):
+        return TextClassifier(verbose=0, **shared, **params)
+
+    with thread_limit(self.threads):
+        result = autotune(make, part, validation, duration, metric, self.seed,
+                          self.verbose)
+    best = TextClassifier(verbose=self.verbose, **shared, **result["params"])
+    best.fit(texts, labels, valid_texts, valid_labels, validation_split, test_texts,
+             test_labels)
+    best.metrics_["params"] = dict(result["params"])
+    best.metrics_["autotune"] = {k: result[k] for k in ("metric", "score", "trials",
+                                                       "seconds")}
+    best.metrics_["autotune"]["duration"] = duration
+    return best

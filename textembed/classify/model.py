@@ -16,14 +16,14 @@ from dataclasses import dataclass
 import numpy as np
 
 from .._blas import thread_limit
-from .._version import __version__
 from ..io import InputError
 from . import architectures, labels as label_tools
 from .architectures import ARCH_NAMES, DEFAULT_ARCH
+from .bag_model import BagModel
 from .calibration import probabilities
 from .metrics import multilabel_report, probability_metrics
-from .model_dir import FORMAT, FORMAT_VERSION, is_model_dir, read_model_dir, write_model_dir
-from .network_model import NetworkModel, say
+from .model_dir import is_model_dir, read_model_dir, write_model_dir
+from .network_model import NetworkModel
 
 __all__ = ["TextClassifier", "is_model_dir", "ARCH_NAMES", "DEFAULT_ARCH"]
 
@@ -130,11 +130,6 @@ class TextClassifier:
                                      if a.kind == "network")
                 raise InputError(f"{', '.join(wrong)} set the networks' inputs; the {self.arch} "
                                  f"architecture has none: choose a network ({networks})")
-        self._given = dict(options, **{k: v for k, v in given.items() if v is not None})
-        if epochs is not None:
-            self._given["epochs"] = epochs
-        if freeze_embeddings:
-            self._given["freeze_embeddings"] = True
         self.recipe = recipe
         self.epochs = int(epochs or recipe["epochs"])
         self.batch_size = int(batch_size or recipe.get("batch_size", 32))
@@ -204,8 +199,11 @@ class TextClassifier:
         ``metrics_["params"]``.
         """
         if autotune_duration is not None:
-            return self._autotune(texts, labels, valid_texts, valid_labels, validation_split,
-                                  test_texts, test_labels, autotune_duration, autotune_metric)
+            from .autotune import tune
+            best = tune(self, texts, labels, valid_texts, valid_labels, validation_split,
+                        test_texts, test_labels, autotune_duration, autotune_metric)
+            self.__dict__.update(best.__dict__)
+            return self
         train, valid, test = self._check_data(texts, labels, valid_texts, valid_labels,
                                               test_texts, test_labels, validation_split)
         with thread_limit(self.threads):
@@ -214,7 +212,7 @@ class TextClassifier:
                 validation = self.backend.fit(train, valid, float(validation_split))
                 train_scores = self.backend.report.pop("train_logprobs")
             else:
-                self.backend = _BagBackend(self)
+                self.backend = BagModel(self)
                 validation = self.backend.fit(train)
                 train_scores = self.backend.train_scores
             if valid is not None and self.kind != "network":
@@ -224,55 +222,6 @@ class TextClassifier:
                                                               pair[1])
             self.metrics_ = self._final_metrics(shifted(train_scores), shifted(validation),
                                                 test)
-        return self
-
-    def params(self):
-        """The settings a search may change: arch and the recipe entries set."""
-        return dict(self._given, arch="default" if self.is_default else self.arch)
-
-    def _autotune(self, texts, labels, valid_texts, valid_labels, validation_split,
-                  test_texts, test_labels, duration, metric):
-        from .autotune import autotune, check_metric
-        from .splits import holdout_folds
-        try:
-            duration = float(duration)
-        except (TypeError, ValueError):
-            duration = float("nan")
-        if not duration > 0:
-            raise InputError(f"autotune_duration must be a positive number of seconds, got "
-                             f"{duration}")
-        train, valid, _ = self._check_data(texts, labels, valid_texts, valid_labels,
-                                           test_texts, test_labels, validation_split)
-        metric = check_metric(metric, self.classes_, self.multilabel_)
-        label_lists = [list(s) if self.multilabel_ else s[0] for s in
-                       check_pair(texts, labels)[1]]
-        if valid is None:
-            fraction = float(validation_split) or architectures.DEFAULT_VALIDATION_SPLIT
-            held = holdout_folds(train.y, fraction, 1, self.seed)[0]
-            keep = np.ones(len(train.texts), dtype=bool)
-            keep[held] = False
-            pick = lambda idx: ([train.texts[i] for i in idx],  # noqa: E731
-                                [label_lists[i] for i in idx])
-            part, validation = pick(np.flatnonzero(keep)), pick(held)
-        else:
-            part, validation = (train.texts, label_lists), (valid_texts, valid_labels)
-        shared = {"seed": self.seed, "threads": self.threads, "multilabel": self.multilabel_,
-                  "class_weight": self.class_weight, "calibrate": self.calibrate}
-
-        def make(params):
-            return TextClassifier(verbose=0, **shared, **params)
-
-        with thread_limit(self.threads):
-            result = autotune(make, part, validation, duration, metric, self.seed,
-                              self.verbose)
-        best = TextClassifier(verbose=self.verbose, **shared, **result["params"])
-        best.fit(texts, labels, valid_texts, valid_labels, validation_split, test_texts,
-                 test_labels)
-        self.__dict__.update(best.__dict__)
-        self.metrics_["params"] = dict(result["params"])
-        self.metrics_["autotune"] = {k: result[k] for k in ("metric", "score", "trials",
-                                                           "seconds")}
-        self.metrics_["autotune"]["duration"] = duration
         return self
 
     def _truth(self, examples):
@@ -491,73 +440,9 @@ class TextClassifier:
                                                           load_model(file_path("model")))
                 self.maxlen = settings["maxlen"]
             else:
-                self.backend = _BagBackend.restore(self, settings, file_path("model"))
+                self.backend = BagModel.restore(self, settings, file_path("model"))
         except InputError:
             raise
         except (OSError, ValueError, KeyError, TypeError) as error:
             raise InputError(f"{path}: damaged model directory ({error})") from None
-        return self
-
-
-class _BagBackend:
-    """The ``bag`` architecture behind a TextClassifier: an :class:`~.bag.NgramBag`
-    built from the recipe, its out-of-fold validation and its saved form."""
-
-    def __init__(self, owner):
-        self.owner = owner
-        self.model = None
-        self.train_scores = None
-        self.report = {}
-
-    def fit(self, train):
-        from .bag import NgramBag
-        o, r = self.owner, self.owner.recipe
-        n_classes = len(o.classes_)
-        naive_bayes_terms = n_classes <= r["max_nb_classes"]
-        self.model = NgramBag(
-            n_classes, o.multilabel_,
-            features={"word_ngrams": r["word_ngrams"], "minn": r["minn"], "maxn": r["maxn"],
-                      "filters": r["token_filters"], "min_df": r["min_df"]},
-            epochs=o.epochs, learning_rate=r["learning_rate"], l2=r["l2"],
-            nb_scale=r["nb_scale"] and naive_bayes_terms,
-            naive_bayes=r["naive_bayes"] and naive_bayes_terms, folds=r["folds"],
-            calibrate=o.calibrate, select_features=r["select_features"], seed=o.seed,
-            threads=o.threads)
-        truth = o._truth(train)
-        self.model.fit(train.texts, labels=None if o.multilabel_ else train.y,
-                       label_rows=train.label_rows, targets=train.targets)
-        self.train_scores = (self.model.train_logits, truth)
-        bag_report = self.model.report
-        self.report = {"train_seconds": bag_report["seconds"], "epochs": o.epochs,
-                       "folds": bag_report["folds"], "features": bag_report["features"],
-                       "train_samples": len(train.texts),
-                       "valid_samples": len(train.texts) if bag_report["folds"] else 0,
-                       "mix": [float(a) for a in self.model.mix]}
-        if "character_ngrams" in bag_report:
-            self.report["character_ngrams"] = bag_report["character_ngrams"]
-        say(o.verbose, f"bag: {bag_report['features']:,} n-gram features, "
-                       f"{bag_report['folds']} folds, {bag_report['seconds']:.1f} s")
-        if self.model.oof_logits is None:
-            return None
-        return self.model.oof_logits, truth
-
-    def decision_function(self, texts, batch_size=256):
-        return self.model.decision_function(texts)
-
-    def settings(self):
-        o = self.owner
-        return {"format": FORMAT, "format_version": FORMAT_VERSION,
-                "textembed_version": __version__, "kind": "ngram", "arch": o.arch,
-                "default": o.is_default, "bag": self.model.get_config()}
-
-    def save_arrays(self, path):
-        with open(path, "wb") as f:
-            np.savez(f, **self.model.arrays())
-
-    @classmethod
-    def restore(cls, owner, settings, path):
-        from .bag import NgramBag
-        self = cls(owner)
-        with np.load(path, allow_pickle=False) as arrays:
-            self.model = NgramBag.from_saved(settings["bag"], dict(arrays))
         return self

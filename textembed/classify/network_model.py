@@ -10,7 +10,6 @@ comes from the training data, and averages them. With pretrained vectors,
 their words that the training texts lack join the vocabulary after training
 (see :mod:`.pretrained`).
 """
-import sys
 import time
 from dataclasses import dataclass
 
@@ -19,6 +18,7 @@ import numpy as np
 from .._version import __version__
 from ..callbacks import EarlyStopping, LinearDecay
 from ..kernels.ngram_kernels import feature_rows
+from ..progress import say
 from . import pretrained as pretrained_vectors
 from .calibration import PowerCalibration
 from .features import flatten
@@ -28,11 +28,6 @@ from .splits import complement, holdout_folds
 
 FORMAT_VERSION = 1
 _MAXLEN_PERCENTILE = 99
-
-
-def say(verbose, message):
-    if verbose:
-        print(message, file=sys.stderr)
 
 
 @dataclass

@@ -2,7 +2,6 @@
 ``test-classifier``. The work is done by :mod:`textembed.classify`."""
 import contextlib
 import json
-import os
 import sys
 import time
 
@@ -10,134 +9,15 @@ import click
 
 from ..classify.architectures import ARCH_NAMES, ARCHITECTURES, DEFAULT_ARCH, \
     DEFAULT_VALIDATION_SPLIT
-from ..classify.data import FORMATS
 from ..io import InputError, atomic_output, check_input_file, check_output_path
 from ..progress import stderr_is_terminal
-from ._common import (STDIN_NAME, batches, encoding_option, info, options, output_option,
-                      output_stream, progress_lines, quiet_option, seed_option, threads_option,
-                      warn, warn_replaced)
+from ._common import (STDIN_NAME, batches, encoding_option, info, output_option, output_stream,
+                      progress_lines, quiet_option, seed_option, threads_option, warn,
+                      warn_replaced)
+from ._classify_inputs import (check_labels_known, check_model_target, data_options,
+                              default_model_dir, labels_of, read, read_params)
 
 _PREDICT_CHUNK = 4096  # lines read, classified and written at a time
-
-_data_options = options(
-    click.option("--format", "format_", type=click.Choice(["auto", *FORMATS]), default="auto",
-                 show_default=True,
-                 help="tsv: label<TAB>text; csv: a header names the columns; label-first: "
-                      "the first word is the label; fasttext: __label__X text; auto: "
-                      "decided from the first lines (and said)."),
-    click.option("--label-column", default=None, metavar="NAME",
-                 help="csv: the column of the labels (default: one called label, class, "
-                      "category, target, y, ...)."),
-    click.option("--text-column", default=None, metavar="NAME",
-                 help="csv: the column of the texts (default: one called text, sentence, "
-                      "review, content, ...)."),
-    encoding_option("the files"),
-    click.option("--label-sep", default=",", show_default=True, metavar="TEXT",
-                 help="Splits a tsv, csv or label-first label field into several labels "
-                      "(fastText lines list theirs as __label__ words)."),
-)
-
-
-def _read(path, format_, encoding, label_column, text_column, quiet, what, min_classes=2,
-          label_sep=",", multilabel=None):
-    """Read a labelled file, say what was read and warn about what was not.
-
-    multilabel: None (several labels on a line make the data multi-label, which
-    is said), True, or False (each line's first label)."""
-    from ..classify.data import read_labelled
-
-    data = read_labelled(path, format=format_, encoding=encoding, label_column=label_column,
-                         text_column=text_column, min_classes=min_classes,
-                         label_sep=None if multilabel is False else label_sep,
-                         lines=lambda source: progress_lines(source, f"reading {what}", quiet))
-    counts = {c: 0 for c in data.classes}
-    for labels in (data.label_sets if data.multi_label and multilabel is not False
-                   else ([label] for label in data.labels)):
-        for label in labels:
-            counts[label] += 1
-    shown = ", ".join(f"{c}: {n:,}" for c, n in list(counts.items())[:6])
-    if len(counts) > 6:
-        shown += f", ... ({len(counts) - 6} more)"
-    how = f"{data.format} (detected)" if data.detected else data.format
-    info(f"{what} {data.path}: {len(data):,} examples, {len(counts):,} classes ({shown}); "
-          f"read as {how}", quiet)
-    warn_replaced(data.path, data.replaced, encoding)
-    if data.skipped:
-        lines = ", ".join(map(str, data.skipped_lines))
-        warn(f"{data.path}: skipped {data.skipped:,} lines without a label or without a text "
-              f"(line{'s' if len(data.skipped_lines) > 1 else ''} {lines}"
-              f"{', ...' if data.skipped > len(data.skipped_lines) else ''})")
-    if min_classes > 1 and len(counts) > max(len(data) / 2, 2):
-        warn(f"{data.path}: {len(counts):,} classes for {len(data):,} examples, most labels "
-              f"occur once; is the file {data.format}? (choose with --format)")
-    if data.multi_label and multilabel is False:
-        warn(f"{data.path}: {data.multi_label:,} lines have several labels; the first one "
-              "is used (one label per example)")
-    elif data.multi_label and multilabel is None and min_classes > 1:
-        info(f"multi-label: {data.multi_label:,} lines of {data.path} have several labels: "
-             "one probability per label (--no-multilabel keeps each line's first)", quiet)
-    return data
-
-
-def _labels_of(data, multilabel):
-    """What the classifier is given: each line's label set (multi-label) or label."""
-    if multilabel:
-        return [list(s) for s in data.label_sets]
-    return data.labels
-
-
-def _check_labels_known(data, classes, train_name):
-    """InputError if ``data`` has labels that the training data lacks."""
-    unseen = sorted(set(data.classes) - set(classes))
-    if unseen:
-        shown = ", ".join(map(repr, unseen[:5])) + (" ..." if len(unseen) > 5 else "")
-        raise InputError(f"{data.path}: {len(unseen)} label{'s' if len(unseen) > 1 else ''} "
-                         f"never seen in {train_name}: {shown}; the model can only predict "
-                         f"the {len(classes)} training labels")
-
-
-def _default_model_dir(train):
-    """``TRAIN`` without .gz/.bz2 and its extension, plus ``.model`` (``stdin.model`` for -)."""
-    if train == "-":
-        return "stdin.model"
-    base = train
-    for suffix in (".gz", ".bz2"):
-        if base.endswith(suffix):
-            base = base[: -len(suffix)]
-    root, ext = os.path.splitext(base)
-    return (root if ext else base) + ".model"
-
-
-def _check_model_target(model_dir, train, force, inputs=()):
-    """Refuse early (before training) a MODEL_DIR that cannot be written.
-
-    Even with --force, a directory that holds the current directory or one of
-    the ``inputs`` files (``-o .`` by mistake) is never replaced.
-    """
-    from ..classify.model_dir import is_model_dir
-
-    parent = os.path.dirname(os.path.abspath(model_dir))
-    if not os.path.isdir(parent):
-        raise InputError(f"{model_dir}: the folder {parent} does not exist")
-    if train != "-" and os.path.exists(model_dir) and os.path.exists(train) and \
-            os.path.samefile(train, model_dir):
-        raise click.BadParameter(f"{model_dir} is TRAIN itself", param_hint="'-o' / '--output'")
-    if os.path.lexists(model_dir) and not force:
-        if is_model_dir(model_dir):
-            raise InputError(f"{model_dir}: a model is already there; add --force to "
-                             "replace it, or choose another -o")
-        raise InputError(f"{model_dir}: exists and is not a textembed model; choose another "
-                         "-o, or add --force to replace it")
-    if os.path.isdir(model_dir) and not is_model_dir(model_dir):
-        target = os.path.realpath(model_dir)
-        guarded = [("the current directory", os.getcwd())] + [
-            (path, path) for path in inputs if path not in (None, "-")]
-        for what, path in guarded:
-            real = os.path.realpath(path)
-            if real == target or real.startswith(target.rstrip(os.sep) + os.sep):
-                raise InputError(f"{model_dir}: holds {what}; a model cannot replace it, even "
-                                 "with --force; choose another -o")
-
 
 def _verbosity(quiet):
     """The model's verbose level: 0 quiet, 1 progress bars on a terminal, 2 one line per epoch."""
@@ -162,7 +42,7 @@ def _accuracy(value):
                    f"(and no early stopping).  [default: {DEFAULT_VALIDATION_SPLIT}]")
 @click.option("--test", default=None, metavar="FILE",
               help="Test examples, scored once at the end (in metrics.json).")
-@_data_options
+@data_options
 @click.option("--arch", type=click.Choice(ARCH_NAMES), default=None,
               help="bag: linear models on word and character n-grams, stacked and "
                    "calibrated; networks: embedding-bag (averaged word and bigram "
@@ -226,7 +106,7 @@ def train_classifier(train, model_dir, valid, validation_split, test, format_, l
     `textembed predict` and `textembed test-classifier`.
     """
     started = time.perf_counter()
-    tuned = _read_params(params_file) if params_file is not None else {}
+    tuned = read_params(params_file) if params_file is not None else {}
     if tuned and (arch is not None or autotune_duration is not None):
         raise click.UsageError("--params gives the architecture and its settings: it does not "
                                "combine with --arch or --autotune-duration")
@@ -269,30 +149,30 @@ def train_classifier(train, model_dir, valid, validation_split, test, format_, l
             check_output_path(model_dir)
     else:
         if model_dir is None:
-            model_dir = _default_model_dir(train)
+            model_dir = default_model_dir(train)
             info(f"model directory: {model_dir} (beside TRAIN; -o to choose another)", quiet)
-        _check_model_target(model_dir, train, force, (train, valid, test, pretrained))
+        check_model_target(model_dir, train, force, (train, valid, test, pretrained))
     if train == "-" and "-" in (valid, test):
         raise click.UsageError("only one of TRAIN, --valid and --test can be standard input")
 
     reading = dict(format_=format_, encoding=encoding, label_column=label_column,
                    text_column=text_column, quiet=quiet, label_sep=label_sep)
-    data = _read(train, what="train", multilabel=multilabel, **reading)
+    data = read(train, what="train", multilabel=multilabel, **reading)
     if multilabel is None:
         multilabel = bool(data.multi_label)
     train_name = STDIN_NAME if train == "-" else train
     extra = {}
     if valid is not None:
-        valid_data = _read(valid, what="valid", min_classes=1, multilabel=multilabel, **reading)
-        _check_labels_known(valid_data, data.classes, train_name)
+        valid_data = read(valid, what="valid", min_classes=1, multilabel=multilabel, **reading)
+        check_labels_known(valid_data, data.classes, train_name)
         extra.update(valid_texts=valid_data.texts,
-                     valid_labels=_labels_of(valid_data, multilabel))
+                     valid_labels=labels_of(valid_data, multilabel))
     if validation_split is not None:
         extra["validation_split"] = validation_split
     if test is not None:
-        test_data = _read(test, what="test", min_classes=1, multilabel=multilabel, **reading)
-        _check_labels_known(test_data, data.classes, train_name)
-        extra.update(test_texts=test_data.texts, test_labels=_labels_of(test_data, multilabel))
+        test_data = read(test, what="test", min_classes=1, multilabel=multilabel, **reading)
+        check_labels_known(test_data, data.classes, train_name)
+        extra.update(test_texts=test_data.texts, test_labels=labels_of(test_data, multilabel))
 
     from ..classify.cross_validation import cross_validate
     from ..classify.model import TextClassifier
@@ -305,7 +185,7 @@ def train_classifier(train, model_dir, valid, validation_split, test, format_, l
         params["freeze_embeddings"] = True
     params.update(multilabel=multilabel, class_weight=class_weight, calibrate=calibrate)
     params.update(tuned)
-    labels = _labels_of(data, multilabel)
+    labels = labels_of(data, multilabel)
     if autotune_duration is not None:
         extra.update(autotune_duration=autotune_duration, autotune_metric=autotune_metric)
     verbose = _verbosity(quiet)
@@ -355,24 +235,6 @@ def train_classifier(train, model_dir, valid, validation_split, test, format_, l
           f"{m.get('train_seconds', 0):.1f} s ({m.get('seconds_per_epoch', 0):.2f} s/epoch"
           f"{restored}); accuracy {accuracies}; {time.perf_counter() - started:.1f} s in all; "
           f"saved to {model_dir}", quiet)
-
-
-def _read_params(path):
-    """The settings of a --params file: {"arch": ..., setting: value}."""
-    try:
-        with open(path, encoding="utf-8") as f:
-            content = json.load(f)
-    except OSError as error:
-        raise InputError(f"--params {path}: cannot read: {error.strerror}") from None
-    except (ValueError, UnicodeDecodeError):
-        raise InputError(f"--params {path}: not a JSON file (give the metrics.json of a tuned "
-                         "model, or a JSON object with arch and settings)") from None
-    params = content.get("params", content) if isinstance(content, dict) else None
-    if not isinstance(params, dict) or params.get("arch") not in (*ARCH_NAMES, "default"):
-        raise InputError(f"--params {path}: not a settings file: it needs an \"arch\" (one "
-                         f"of default, {', '.join(ARCH_NAMES)}), as in the metrics.json of a "
-                         "model trained with --autotune-duration")
-    return dict(params)
 
 
 def _report_bag(classifier, model_dir, seconds, quiet):
@@ -488,7 +350,7 @@ def predict(model_dir, input_path, output, proba, k, threshold, encoding, thread
 @click.command("test-classifier")
 @click.argument("model_dir", metavar="MODEL_DIR")
 @click.argument("test_path", metavar="FILE")
-@_data_options
+@data_options
 @click.option("--json", "as_json", is_flag=True,
               help="Print the report as JSON instead of a table.")
 @click.option("-k", "k", type=click.IntRange(min=1), default=5, show_default=True,
@@ -511,7 +373,7 @@ def test_classifier(model_dir, test_path, format_, label_column, text_column, en
     from ..classify.metrics import classification_report, format_report
 
     classifier = _load_classifier(model_dir, threads)
-    data = _read(test_path, format_, encoding, label_column, text_column, quiet, "test",
+    data = read(test_path, format_, encoding, label_column, text_column, quiet, "test",
                  min_classes=1, label_sep=label_sep, multilabel=classifier.multilabel_)
     classes = list(classifier.classes_)
     unseen = sorted(set(data.classes) - set(classes))
