@@ -108,7 +108,9 @@ def fasttext_train(texts, labels, seed, work_dir, **options):
         for text, label in zip(texts, labels):
             tags = label if isinstance(label, list) else [label]
             f.write(" ".join(f"__label__{t}" for t in tags) + f" {normalize(text)}\n")
-    settings = dict(epoch=25, lr=0.5, wordNgrams=2, thread=THREADS, seed=seed, verbose=0)
+    settings = dict(thread=THREADS, seed=seed, verbose=0)
+    if "autotuneValidationFile" not in options:  # autotune searches these itself
+        settings.update(epoch=25, lr=0.5, wordNgrams=2)
     settings.update(options)
     start = time.perf_counter()
     model = fasttext.train_supervised(input=path, **settings)
