@@ -73,3 +73,24 @@ def test_a_duration_shorter_than_one_trial_is_refused():
         TextClassifier(verbose=0).fit(texts, labels, autotune_duration=0.001)
     with pytest.raises(InputError, match="positive number of seconds"):
         TextClassifier(verbose=0).fit(texts, labels, autotune_duration=-5)
+
+
+def test_the_noise_of_a_difference():
+    truth = np.array([0, 1] * 50)
+    right = np.eye(2)[truth] * 0.8 + 0.1
+    wrong = right[:, ::-1]
+    # the same predictions: no noise at all
+    judged = (right, truth, 100)
+    assert autotune._noise("accuracy", judged, judged, ["a", "b"], False, 0) == 0.0
+    # ten examples change sides: the per-example differences are -1 (x10) and 0 (x90)
+    mixed = right.copy()
+    mixed[:10] = wrong[:10]
+    se = autotune._noise("accuracy", (mixed, truth, 100), judged, ["a", "b"], False, 0)
+    d = np.r_[-np.ones(10), np.zeros(90)]
+    assert se == pytest.approx(d.std() / 10)
+    # resampled for F1: about the same size
+    f1 = autotune._noise("macro-f1", (mixed, truth, 100), judged, ["a", "b"], False, 0)
+    assert 0.5 * se < f1 < 2 * se
+    # a network judged on the validation rows only: compared on those
+    shorter = (mixed[-40:], truth[-40:], 40)
+    assert autotune._noise("accuracy", shorter, judged, ["a", "b"], False, 0) == 0.0

@@ -4,14 +4,16 @@
 the validation data aside and calls :func:`autotune`, which trains one
 candidate after another on the training part, scores each with the chosen
 metric on the validation data (and, for a bag, also on its out-of-fold
-predictions for the training part), and returns the best settings. The
-first candidate is the default; the others are drawn
-from :data:`BAG_SPACE` (and, when the budget is large against the cost of a
-bag, :data:`NETWORK_SPACE`) by a generator seeded with ``seed``: the same
-seed tries the same candidates in the same order, and how many of them fit
-in the duration depends on the machine. Metrics: ``accuracy``,
-``macro-f1``, ``f1:LABEL`` (one label's F1) and, for multi-label data,
-``p@K`` (precision at K).
+predictions for the training part), and returns the best settings, unless
+they beat the default's by less than the noise of picking the best of many
+(the standard error of the difference times sqrt(2 ln trials)): then the
+default's. The first candidate is the default; the others are drawn from
+:data:`BAG_SPACE` (and, when the budget is large against the cost of a bag,
+:data:`NETWORK_SPACE`) by a generator seeded with ``seed``: the same seed
+tries the same candidates in the same order, and how many of them fit in
+the duration depends on the machine. Metrics: ``accuracy``, ``macro-f1``,
+``f1:LABEL`` (one label's F1) and, for multi-label data, ``p@K`` (precision
+at K).
 """
 import math
 import sys
@@ -123,7 +125,7 @@ def autotune(make, train, valid, duration, metric, seed, verbose=0):
     are tried only when the duration holds many trials of the default.
     """
     started = time.perf_counter()
-    best, history, networks = None, [], False
+    best, default, history, networks = None, None, [], False
     bar = _progress(duration, verbose)
     try:
         for trial, params in enumerate(candidates(seed)):
@@ -133,7 +135,8 @@ def autotune(make, train, valid, duration, metric, seed, verbose=0):
                 continue
             t0 = time.perf_counter()
             classifier = make(params).fit(*train)
-            value = score(metric, *_judged(classifier, train, valid), classifier.classes_,
+            judged = _judged(classifier, train, valid)
+            value = score(metric, judged[0], judged[1], classifier.classes_,
                           classifier.multilabel_)
             seconds = time.perf_counter() - t0
             if trial == 0:
@@ -143,8 +146,10 @@ def autotune(make, train, valid, duration, metric, seed, verbose=0):
                                      f"least {math.ceil(seconds * 10)} s for a search")
                 networks = duration >= _NETWORK_BUDGET * seconds
             history.append({"params": params, "score": value, "seconds": seconds})
+            if trial == 0:
+                default = dict(history[-1], judged=judged)
             if best is None or value > best["score"]:
-                best = history[-1]
+                best = dict(history[-1], judged=judged)
                 _say(verbose, bar, f"autotune: trial {len(history)}: {metric} {value:.4f} "
                                    f"with {_describe(params)}")
             if bar is not None:
@@ -155,24 +160,63 @@ def autotune(make, train, valid, duration, metric, seed, verbose=0):
     finally:
         if bar is not None:
             bar.close()
-    return {"params": best["params"], "metric": metric, "score": best["score"],
-            "trials": len(history), "seconds": time.perf_counter() - started,
-            "history": history}
+    margin = _noise(metric, best["judged"], default["judged"], classifier.classes_,
+                    classifier.multilabel_, seed) * math.sqrt(2 * math.log(max(len(history), 2)))
+    chosen = best if best["score"] - default["score"] > margin else default
+    if chosen is not best:
+        _say(verbose, None, f"autotune: the best ({metric} {best['score']:.4f}) beats the "
+                            f"default ({default['score']:.4f}) by less than the noise of "
+                            f"picking the best of {len(history)} ({margin:.4f}): the default "
+                            "is kept")
+    return {"params": chosen["params"], "metric": metric, "score": chosen["score"],
+            "best_score": best["score"], "margin": margin, "trials": len(history),
+            "seconds": time.perf_counter() - started,
+            "history": [{k: v for k, v in h.items() if k != "judged"} for h in history]}
+
+
+def _noise(metric, best, default, classes, multilabel, seed, draws=200):
+    """The standard error of the metric's difference between two candidates, on the
+    examples both were judged on (``judged`` triples: probabilities, truth, the number
+    of validation rows, which come last). Per-example metrics give it in closed form;
+    F1 scores by resampling the examples."""
+    n = min(len(best[1]), len(default[1]))
+    if len(best[1]) != len(default[1]):  # a network: judged on the validation rows only
+        n = min(best[2], default[2])
+    (pb, tb), (pd, td) = ((j[0][-n:], j[1][-n:]) for j in (best, default))
+    if metric == "accuracy" or metric.startswith("p@"):
+        d = _per_example(metric, pb, tb) - _per_example(metric, pd, td)
+        return float(d.std() / math.sqrt(max(n, 1)))
+    rng = np.random.default_rng(seed)
+    diffs = []
+    for _ in range(draws):
+        rows = rng.integers(0, n, n)
+        diffs.append(score(metric, pb[rows], tb[rows], classes, multilabel)
+                     - score(metric, pd[rows], td[rows], classes, multilabel))
+    return float(np.std(diffs))
+
+
+def _per_example(metric, probs, truth):
+    """float (n,): each example's share of an accuracy or precision at K."""
+    if metric == "accuracy":
+        return (probs.argmax(axis=1) == truth).astype(np.float64)
+    k = int(metric[2:])
+    top = np.argsort(-probs, axis=1, kind="stable")[:, :k]
+    return np.take_along_axis(truth, top, axis=1).mean(axis=1)
 
 
 def _judged(classifier, train, valid):
-    """(probabilities, truth) a candidate is scored on: its predictions for the
-    validation data, and for a bag also its out-of-fold predictions for the
-    training part (ten times the examples, so a lucky draw of the validation
-    data weighs less)."""
+    """(probabilities, truth, validation rows) a candidate is scored on: its
+    predictions for the validation data (the last rows), and for a bag also its
+    out-of-fold predictions for the training part before them (ten times the
+    examples, so a lucky draw of the validation data weighs less)."""
     from .calibration import probabilities
     probs, truth = classifier.predict_proba(valid[0]), _truth(classifier, valid)
     oof = getattr(classifier.model, "oof_logits", None)
     if oof is None:
-        return probs, truth
+        return probs, truth, len(truth)
     oof_probs = probabilities(oof + classifier.shift_, classifier.multilabel_)
     return (np.concatenate([oof_probs, probs]),
-            np.concatenate([_truth(classifier, train), truth]))
+            np.concatenate([_truth(classifier, train), truth]), len(truth))
 
 
 def _truth(classifier, examples):
@@ -251,7 +295,7 @@ def tune(classifier, texts, labels, valid_texts, valid_labels, validation_split,
     best.fit(texts, labels, valid_texts, valid_labels, validation_split, test_texts,
              test_labels)
     best.metrics_["params"] = dict(result["params"])
-    best.metrics_["autotune"] = {k: result[k] for k in ("metric", "score", "trials",
-                                                       "seconds")}
+    best.metrics_["autotune"] = {k: result[k] for k in ("metric", "score", "best_score",
+                                                       "margin", "trials", "seconds")}
     best.metrics_["autotune"]["duration"] = duration
     return best
