@@ -49,6 +49,7 @@ def test_bad_metrics(metric, multilabel, message):
 def test_fit_searches_then_trains_the_best(tmp_path):
     texts, labels = make_data(300, 1)
     test_texts, test_labels = make_data(100, 2)
+    TextClassifier(verbose=0).fit(texts[:60], labels[:60])  # numba compiles once, not in a trial
     model = TextClassifier(verbose=0, seed=3).fit(texts, labels, test_texts=test_texts,
                                                    test_labels=test_labels,
                                                    autotune_duration=4,

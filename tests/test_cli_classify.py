@@ -742,6 +742,7 @@ def test_class_weight_and_no_calibrate(invoke, tmp_path):
 
 def test_autotune_then_params(invoke, tmp_path):
     train = write(tmp_path / "t.tsv", as_format("tsv", SAMPLE_ROWS[:300]))
+    TextClassifier(verbose=0).fit(SAMPLE_TEXTS[:60], SAMPLE_LABELS[:60])  # numba compiles
     code, _, err = invoke("train-classifier", train, "-o", tmp_path / "tuned", "--seed", "1",
                           "--threads", "1", "--autotune-duration", "3")
     assert code == 0, err
