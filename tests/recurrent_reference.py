@@ -81,3 +81,40 @@ def masks(B, T):
 def make(cls, units=3, **kwargs):
     layer = cls(units, **kwargs)
     return layer
+
+
+# -- the checks the LSTM and GRU tests share ------------------------------------
+
+def check_forward(cls, kwargs, masked, rng):
+    """A built layer of 4 units on (3, 6, 3) inputs matches the reference."""
+    layer = make(cls, 4, **kwargs)
+    layer.build((None, 6, 3))
+    random_weights(layer, rng)
+    x = rng.normal(size=(3, 6, 3)).astype(np.float32)
+    mask = masks(3, 6) if masked else None
+    seq, h, _ = reference_rnn(layer, x, mask)
+    y = layer.forward(x, mask=mask)
+    assert y.dtype == np.float32
+    expected = seq if layer.return_sequences else h
+    np.testing.assert_allclose(y, expected, rtol=1e-5, atol=2e-6)
+
+
+def check_activation_pairing(cls, activation, recurrent_activation, rng):
+    """Any pair of activations matches the reference."""
+    layer = cls(3, activation=activation, recurrent_activation=recurrent_activation,
+                return_sequences=True)
+    layer.build((None, 5, 2))
+    random_weights(layer, rng)
+    x = rng.normal(size=(2, 5, 2)).astype(np.float32)
+    seq, _, _ = reference_rnn(layer, x)
+    np.testing.assert_allclose(layer.forward(x), seq, rtol=1e-5, atol=2e-6)
+
+
+def check_gradients(cls, kwargs, masked, rng):
+    """float64 finite differences on a layer of 3 units, (3, 5, 2) inputs."""
+    from gradcheck import check_layer_gradients
+    layer = make(cls, 3, **kwargs)
+    layer.build((None, 5, 2))
+    random_weights(layer, rng)
+    x = rng.normal(size=(3, 5, 2))
+    check_layer_gradients(layer, x, mask=masks(3, 5) if masked else None)

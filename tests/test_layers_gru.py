@@ -6,9 +6,9 @@ import pytest
 from textembed.layers import GRU
 
 from goldens import check_recurrent_golden, layer_names
-from gradcheck import check_layer_gradients
 from layertest import run_layer_test
-from recurrent_reference import ACTIVATIONS, make, masks, random_weights, reference_rnn
+from recurrent_reference import (ACTIVATIONS, check_activation_pairing, check_forward,
+                                 check_gradients)
 
 
 @pytest.fixture
@@ -30,29 +30,14 @@ GRU_CASES = [
 @pytest.mark.parametrize("cls,kwargs", GRU_CASES)
 @pytest.mark.parametrize("masked", [False, True])
 def test_gru_forward_matches_reference(cls, kwargs, masked, rng):
-    layer = make(cls, 4, **kwargs)
-    layer.build((None, 6, 3))
-    random_weights(layer, rng)
-    x = rng.normal(size=(3, 6, 3)).astype(np.float32)
-    mask = masks(3, 6) if masked else None
-    seq, h, _ = reference_rnn(layer, x, mask)
-    y = layer.forward(x, mask=mask)
-    assert y.dtype == np.float32
-    expected = seq if layer.return_sequences else h
-    np.testing.assert_allclose(y, expected, rtol=1e-5, atol=2e-6)
+    check_forward(cls, kwargs, masked, rng)
 
 
 @pytest.mark.parametrize("cls", [GRU])
 @pytest.mark.parametrize("activation", ACTIVATIONS)
 @pytest.mark.parametrize("recurrent_activation", ACTIVATIONS)
 def test_gru_activation_pairings_match_reference(cls, activation, recurrent_activation, rng):
-    layer = cls(3, activation=activation, recurrent_activation=recurrent_activation,
-                return_sequences=True)
-    layer.build((None, 5, 2))
-    random_weights(layer, rng)
-    x = rng.normal(size=(2, 5, 2)).astype(np.float32)
-    seq, _, _ = reference_rnn(layer, x)
-    np.testing.assert_allclose(layer.forward(x), seq, rtol=1e-5, atol=2e-6)
+    check_activation_pairing(cls, activation, recurrent_activation, rng)
 
 
 # -- gradients (float64 finite differences) -----------------------------------
@@ -68,11 +53,7 @@ GRU_GRAD_CASES = GRU_CASES + [
 @pytest.mark.parametrize("cls,kwargs", GRU_GRAD_CASES)
 @pytest.mark.parametrize("masked", [False, True])
 def test_gru_gradients(cls, kwargs, masked, rng):
-    layer = make(cls, 3, **kwargs)
-    layer.build((None, 5, 2))
-    random_weights(layer, rng)
-    x = rng.normal(size=(3, 5, 2))
-    check_layer_gradients(layer, x, mask=masks(3, 5) if masked else None)
+    check_gradients(cls, kwargs, masked, rng)
 
 
 # -- shapes, weights, configuration -------------------------------------------
