@@ -102,3 +102,9 @@ def _check_save_load(layer, weights, x):
         model.save(path)
         loaded = load_model(path)
     np.testing.assert_array_equal(loaded.predict(x), expected)
+
+
+def built(layer, input_shape):
+    """``layer`` after ``build(input_shape)``."""
+    layer.build(input_shape)
+    return layer

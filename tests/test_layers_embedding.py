@@ -7,17 +7,13 @@ from textembed.layers import Embedding
 
 from goldens import CORE, config, core_names
 from gradcheck import as_float64, check_layer_gradients, numeric_gradient
-from layertest import run_layer_test
+from layertest import built, run_layer_test
 
 
 @pytest.fixture
 def rng():
     return np.random.default_rng(1234)
 
-
-def built(layer, input_shape):
-    layer.build(input_shape)
-    return layer
 
 
 # -- gradients -------------------------------------------------------------------------
