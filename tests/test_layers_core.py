@@ -18,7 +18,6 @@ def rng():
     return np.random.default_rng(1234)
 
 
-
 # -- gradient checks ---------------------------------------------------------------
 
 @pytest.mark.parametrize("activation", [None, "relu", "tanh", "sigmoid", "softmax"])

@@ -15,7 +15,6 @@ def rng():
     return np.random.default_rng(1234)
 
 
-
 # -- gradients -------------------------------------------------------------------------
 
 def test_embedding_sparse_gradient(rng):
