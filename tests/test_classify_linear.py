@@ -77,3 +77,19 @@ def test_multiclass_and_multilabel_logistic_regression():
     multi.fit(_rows(lists), None, 3, 2, label_rows=label_rows)
     z = multi.decision_function(_rows([[0], [1], [2]]))
     assert ((z > 0) == [[True, True], [False, True], [False, False]]).all()
+
+
+def test_few_rows_are_scored_alike_without_the_kernel():
+    from textembed.classify.linear import FEW_ROWS, scores
+    from textembed.kernels.linear_kernels import linear_scores
+    rng = np.random.default_rng(0)
+    lists = [list(rng.choice(50, rng.integers(0, 8), replace=False)) for _ in range(FEW_ROWS)]
+    rows = _rows(lists)
+    weights = rng.normal(size=(50, 3)).astype(np.float32)
+    bias = rng.normal(size=3).astype(np.float32)
+    for scale in (np.abs(rng.normal(size=(50, 1))), rng.normal(size=(50, 3))):
+        scale = scale.astype(np.float32)
+        np.testing.assert_allclose(scores(rows, scale, weights, bias),
+                                   linear_scores(rows.indptr, rows.indices, scale, weights, bias),
+                                   rtol=1e-5, atol=1e-5)
+    assert scores(_rows([]), scale, weights, bias).shape == (0, 3)

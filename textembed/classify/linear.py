@@ -15,11 +15,27 @@ new texts.
 """
 import numpy as np
 
-from ..kernels.linear_kernels import class_feature_counts, linear_scores, train_sgd
-
+FEW_ROWS = 64  # scored with numpy
 
 def _ones(n):
     return np.ones(n, np.float32)
+
+
+def scores(rows, scale, weights, bias):
+    """float32 (n, C) class scores of ``rows`` (see :mod:`textembed.kernels.linear_kernels`);
+    a few rows are scored with numpy, without loading numba's kernels."""
+    if len(rows) <= FEW_ROWS:
+        values = weights[rows.indices].astype(np.float64) * scale[rows.indices]
+        total = np.zeros((values.shape[0] + 1, weights.shape[1]))
+        np.cumsum(values, axis=0, out=total[1:])
+        return (total[rows.indptr[1:]] - total[rows.indptr[:-1]] + bias).astype(np.float32)
+    from ..kernels.linear_kernels import linear_scores
+    return linear_scores(rows.indptr, rows.indices, scale, weights, bias)
+
+
+def _class_feature_counts(*args):
+    from ..kernels.linear_kernels import class_feature_counts
+    return class_feature_counts(*args)
 
 
 class NaiveBayes:
@@ -38,7 +54,7 @@ class NaiveBayes:
 
     def fit(self, rows, labels, n_features, n_classes, sample_weight=None):
         weight = _ones(len(rows)) if sample_weight is None else sample_weight
-        counts = class_feature_counts(rows.indptr, rows.indices, labels, weight, n_features,
+        counts = _class_feature_counts(rows.indptr, rows.indices, labels, weight, n_features,
                                       n_classes)
         seen = counts.sum(axis=1) > 0
         smoothed = counts + self.alpha
@@ -59,7 +75,7 @@ class NaiveBayes:
 
     def decision_function(self, rows):
         ones = np.ones((self.log_prob.shape[0], 1), np.float32)
-        return linear_scores(rows.indptr, rows.indices, ones, self.log_prob, self.log_prior)
+        return scores(rows, ones, self.log_prob, self.log_prior)
 
     def state(self):
         return {"log_prob": self.log_prob, "log_prior": self.log_prior}
@@ -75,7 +91,7 @@ def nb_ratios(rows, labels, n_features, n_classes, alpha=1.0, sample_weight=None
     examples of class c holding each feature and q_c those of the others. Features
     unseen in ``rows`` get 0."""
     weight = _ones(len(rows)) if sample_weight is None else sample_weight
-    counts = class_feature_counts(rows.indptr, rows.indices, labels, weight, n_features,
+    counts = _class_feature_counts(rows.indptr, rows.indices, labels, weight, n_features,
                                   n_classes)
     seen = counts.sum(axis=1) > 0
     p = counts + alpha
@@ -135,6 +151,7 @@ class LogisticRegression:
         self.scale = np.ascontiguousarray(scale)
         self.weights = np.zeros((n_features, columns), np.float32)
         self.bias = np.zeros(columns, np.float32)
+        from ..kernels.linear_kernels import train_sgd
         rng_state = np.random.SeedSequence(self.seed).generate_state(1, dtype=np.uint64)
         self.loss = train_sgd(rows.indptr, rows.indices, np.asarray(labels, np.int32),
                               label_indptr, label_indices, self.multilabel or self.binary,
@@ -143,7 +160,7 @@ class LogisticRegression:
         return self
 
     def decision_function(self, rows):
-        z = linear_scores(rows.indptr, rows.indices, self.scale, self.weights, self.bias)
+        z = scores(rows, self.scale, self.weights, self.bias)
         if self.binary:
             return np.concatenate([-0.5 * z, 0.5 * z], axis=1)
         return z

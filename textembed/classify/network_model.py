@@ -17,7 +17,6 @@ import numpy as np
 
 from .._version import __version__
 from ..callbacks import EarlyStopping, LinearDecay
-from ..kernels.ngram_kernels import feature_rows
 from ..progress import say
 from . import pretrained as pretrained_vectors
 from .calibration import PowerCalibration
@@ -72,6 +71,7 @@ class NetworkModel:
     def _rows(self, sequences):
         """int32 (n, width) network input rows from id lists (see
         :mod:`textembed.kernels.ngram_kernels`)."""
+        from ..kernels.ngram_kernels import feature_rows
         p = self.preprocessing_
         flat, offsets, _ = flatten(sequences)
         maxlen = p["maxlen"]

@@ -15,6 +15,10 @@ import numpy as np
 from .._defaults import DEFAULT_FILTERS
 
 _BATCH_TEXTS = 20_000
+# Up to these, texts are hashed in Python and looked up by binary search (no numba).
+FEW_TEXTS = 64
+FEW_CHARACTERS = 20_000
+FEW_HASHES = 50_000
 
 
 @dataclass
@@ -66,7 +70,17 @@ class NgramFeatures:
 
     def hashes(self, texts):
         """(hashes int64 (total,), offsets int64 (n + 1,)): each text's sorted distinct
-        n-gram hashes, ``hashes[offsets[i]:offsets[i + 1]]``."""
+        n-gram hashes, ``hashes[offsets[i]:offsets[i + 1]]``.
+
+        A few short texts are hashed in Python (:mod:`.ngram_hash`, the same
+        values), so that predicting one line does not load numba's kernels."""
+        if len(texts) <= FEW_TEXTS and sum(map(len, texts)) <= FEW_CHARACTERS:
+            from .ngram_hash import text_hashes
+            parts = [np.array(sorted(text_hashes(t, self.filters, self.word_ngrams, self.minn,
+                                                 self.maxn)), np.int64) for t in texts]
+            offsets = np.zeros(len(texts) + 1, np.int64)
+            np.cumsum([p.size for p in parts], out=offsets[1:])
+            return (np.concatenate(parts) if parts else np.zeros(0, np.int64)), offsets
         from ..kernels.ngram_kernels import ngram_hashes
         from ..byte_batch import ByteBatch, separator_bytes
         separators = separator_bytes(self.filters, " ")
@@ -106,6 +120,11 @@ class NgramFeatures:
         return self._columns(*self.hashes(texts))
 
     def _columns(self, hashes, offsets):
+        if hashes.size <= FEW_HASHES:  # a binary search costs less than building the table
+            if not self.keys.size:
+                return _rows(np.full(hashes.size, -1), offsets)
+            at = np.minimum(np.searchsorted(self.keys, hashes), self.keys.size - 1)
+            return _rows(np.where(self.keys[at] == hashes, at, -1), offsets)
         from ..kernels.ngram_kernels import key_table, lookup_columns
         if self._table is None or self._table[0] is not self.keys:
             self._table = (self.keys, *key_table(self.keys))
