@@ -788,3 +788,47 @@ def test_bad_autotune_options(invoke, tmp_path, args, code, fragment):
     result, out, err = invoke("train-classifier", SAMPLE, "-o", tmp_path / "m", *args, "-q")
     assert_one_error(result, err, code, fragment)
     assert folder(tmp_path) == ["p.json"]
+
+
+# -- compact models -------------------------------------------------------------------
+
+def test_quantize_command_and_training_option(invoke, trained, tmp_path):
+    code, _, err = invoke("quantize", trained, "-o", tmp_path / "q", "--cutoff", "300")
+    assert code == 0, err
+    assert re.fullmatch(r"quantize: [\d,]+ -> 300 features, model\.npz [\d.]+ MB -> [\d.]+ MB; "
+                        rf"saved to {re.escape(str(tmp_path / 'q'))}", err.strip())
+    assert folder(tmp_path / "q") == MODEL_FILES
+    assert json.loads((tmp_path / "q" / "preprocessing.json").read_text())["quantized"]
+    path = write(tmp_path / "in.txt", "\n".join(SAMPLE_TEXTS[:100]) + "\n")
+    code, out, _ = invoke("predict", tmp_path / "q", path, "-q")
+    assert code == 0
+    assert sum(p == t for p, t in zip(lines_of(out), SAMPLE_LABELS)) >= 90
+    code, _, err = invoke("train-classifier", SAMPLE, "-o", tmp_path / "t", *FAST, "--quantize",
+                          "--cutoff", "500", "-q")
+    assert code == 0, err
+    metrics = json.loads((tmp_path / "t" / "metrics.json").read_text())
+    assert metrics["quantized"] and metrics["cutoff"] == 500 and metrics["features"] == 500
+
+
+@pytest.mark.parametrize("args, code, fragment", [
+    (["-o", "SAME"], 2, "is MODEL_DIR itself"),
+    ([], 2, "give the output directory with -o OUT_DIR"),
+    (["-o", "EXISTS"], 1, "exists and is not a textembed model"),
+])
+def test_quantize_bad_output(invoke, trained, tmp_path, args, code, fragment):
+    (tmp_path / "exists").mkdir()
+    args = [str(trained) if a == "SAME" else str(tmp_path / "exists") if a == "EXISTS" else a
+            for a in args]
+    result, out, err = invoke("quantize", trained, *args)
+    assert_one_error(result, err, code, fragment)
+
+
+def test_quantize_refuses_a_network(invoke, tmp_path):
+    train = write(tmp_path / "t.tsv", as_format("tsv", SAMPLE_ROWS[:100]))
+    code, _, err = invoke("train-classifier", train, "-o", tmp_path / "net", *FAST_NET, "-q")
+    assert code == 0, err
+    code, _, err = invoke("quantize", tmp_path / "net", "-o", tmp_path / "q")
+    assert_one_error(code, err, 1, "quantize applies to the bag")
+    code, _, err = invoke("train-classifier", train, "-o", tmp_path / "n2", *FAST_NET,
+                          "--quantize")
+    assert_one_error(code, err, 2, "--quantize and --cutoff apply to the bag")

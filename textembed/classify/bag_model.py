@@ -16,6 +16,7 @@ class BagModel:
         self.model = None
         self.train_scores = None
         self.report = {}
+        self.quantized = False
 
     def fit(self, train):
         from .bag import NgramBag
@@ -52,20 +53,50 @@ class BagModel:
     def decision_function(self, texts, batch_size=256):
         return self.model.decision_function(texts)
 
+    def compact(self, cutoff=None, quantize=True, train=None):
+        """Keep the ``cutoff`` most important features (then, given the training
+        examples ``train``, train the members again on those alone: the mix and the
+        calibration stay) and store the arrays quantized (see :mod:`.compact`). The
+        model in memory takes the stored values, so it predicts as the saved one."""
+        from .compact import cutoff as cut, dequantize_arrays, quantize_arrays
+        bag = self.model
+        if cutoff is not None:
+            cut(bag, int(cutoff))
+            if train is not None:
+                o = self.owner
+                rows = bag.features.transform(train.texts)
+                bag.members = bag._train(rows, np.zeros(len(rows), np.int32) if o.multilabel_
+                                         else train.y, train.label_rows, None, bag.seed)
+        if quantize:
+            arrays = dequantize_arrays(quantize_arrays(bag.arrays()))
+            for i, member in enumerate(bag.members):
+                prefix = f"member{i}_"
+                member.set_state({k[len(prefix):]: v for k, v in arrays.items()
+                                  if k.startswith(prefix)})
+            self.quantized = True
+        self.report.update(features=bag.features.n_features, quantized=self.quantized,
+                           cutoff=cutoff)
+
     def settings(self):
         o = self.owner
         return {"format": FORMAT, "format_version": FORMAT_VERSION,
                 "textembed_version": __version__, "kind": "ngram", "arch": o.arch,
-                "default": o.is_default, "bag": self.model.get_config()}
+                "default": o.is_default, "quantized": self.quantized,
+                "bag": self.model.get_config()}
 
     def save_arrays(self, path):
+        from .compact import quantize_arrays
+        arrays = self.model.arrays()
         with open(path, "wb") as f:
-            np.savez(f, **self.model.arrays())
+            np.savez(f, **(quantize_arrays(arrays) if self.quantized else arrays))
 
     @classmethod
     def restore(cls, owner, settings, path):
         from .bag import NgramBag
+        from .compact import dequantize_arrays, is_quantized
         self = cls(owner)
-        with np.load(path, allow_pickle=False) as arrays:
-            self.model = NgramBag.from_saved(settings["bag"], dict(arrays))
+        with np.load(path, allow_pickle=False) as stored:
+            arrays = dict(stored)
+        self.quantized = is_quantized(arrays)
+        self.model = NgramBag.from_saved(settings["bag"], dequantize_arrays(arrays))
         return self

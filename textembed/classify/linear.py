@@ -78,10 +78,19 @@ class NaiveBayes:
         return scores(rows, ones, self.log_prob, self.log_prior)
 
     def state(self):
+        """The arrays to save. Each feature's log-probabilities are centred, so of two
+        classes one column is the other negated: only the second is kept."""
+        if self.log_prob.shape[1] == 2:
+            return {"log_ratio": self.log_prob[:, 1:], "log_prior": self.log_prior}
         return {"log_prob": self.log_prob, "log_prior": self.log_prior}
 
     def set_state(self, state):
-        self.log_prob, self.log_prior = state["log_prob"], state["log_prior"]
+        if "log_ratio" in state:
+            ratio = np.asarray(state["log_ratio"], np.float32)
+            self.log_prob = np.ascontiguousarray(np.concatenate([-ratio, ratio], axis=1))
+        else:
+            self.log_prob = np.asarray(state["log_prob"], np.float32)
+        self.log_prior = np.asarray(state["log_prior"], np.float32)
         return self
 
 
@@ -171,7 +180,8 @@ class LogisticRegression:
                 "binary": np.array(self.binary)}
 
     def set_state(self, state):
-        self.weights, self.bias = state["weights"], state["bias"]
+        self.weights = np.ascontiguousarray(state["weights"], np.float32)
+        self.bias = np.asarray(state["bias"], np.float32)
         self.binary = bool(state["binary"])
         self.scale = np.ones((self.weights.shape[0], 1), np.float32)
         return self

@@ -398,6 +398,33 @@ class TextClassifier:
         y = label_tools.encode([s[0] for s in sets], self.classes_, "labels")
         return float(np.mean(np.argmax(probs, axis=1) == y))
 
+    def compact(self, cutoff=None, quantize=True, texts=None, labels=None):
+        """Make the fitted bag smaller; returns self.
+
+        cutoff: keep only the ``cutoff`` features that weigh most (the largest
+        NB-LR weights); with the training ``texts`` and ``labels`` the models are
+        then trained again on those features. quantize: save the tables as int8
+        with a scale per column (the rest float16). The classifier predicts as the
+        saved model will. Networks cannot be compacted (InputError).
+        """
+        self._check_fitted()
+        if self.kind != "ngram":
+            raise InputError(f"quantize and cutoff apply to the bag, not to {self.arch}")
+        if cutoff is not None:
+            _positive_int("cutoff", cutoff)
+        train = None
+        if texts is not None:
+            texts, sets = check_pair(texts, labels, "training")
+            if not self.multilabel_:
+                sets = [s[:1] for s in sets]
+            train = self._examples(texts, sets, "training labels")
+        with thread_limit(self.threads):
+            self.backend.compact(cutoff, quantize, train)
+        if self.metrics_ is not None:
+            self.metrics_.update(features=self.backend.report["features"],
+                                 quantized=bool(quantize), cutoff=cutoff)
+        return self
+
     # -- saving -------------------------------------------------------------------------
 
     def save(self, model_dir, force=False):

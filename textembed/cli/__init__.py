@@ -27,6 +27,7 @@ _COMMANDS = {
     "similar": ("vectors", "similar"),
     "train-classifier": ("classify", "train_classifier"),
     "predict": ("classify", "predict"),
+    "quantize": ("classify", "quantize"),
     "test-classifier": ("classify", "test_classifier"),
 }
 

@@ -90,13 +90,18 @@ def _accuracy(value):
 @click.option("--cv", type=click.IntRange(min=2), default=None, metavar="K",
               help="K-fold cross-validation on TRAIN instead of training one model: prints "
                    "the accuracy of each fold, their mean and standard deviation.")
+@click.option("--quantize", "quantize_", is_flag=True,
+              help="Save the bag's tables as int8 (about half the size; see `textembed "
+                   "quantize`).")
+@click.option("--cutoff", type=click.IntRange(min=1), default=None, metavar="N",
+              help="Keep the bag's N most important features, trained again on them alone.")
 @click.option("--force", is_flag=True, help="Replace MODEL_DIR if it exists.")
 @quiet_option("No progress or summary.")
 def train_classifier(train, model_dir, valid, validation_split, test, format_, label_column,
                      text_column, encoding, label_sep, arch, multilabel, class_weight, calibrate,
                      autotune_duration, autotune_metric, params_file, epochs, batch_size,
                      maxlen, num_words, embed_dim, pretrained, freeze_embeddings,
-                     early_stopping, seed, threads, cv, force, quiet):
+                     early_stopping, seed, threads, cv, quantize_, cutoff, force, quiet):
     """Train a text classifier on TRAIN, a file of labelled lines.
 
     TRAIN is a text file (plain, .gz or .bz2) or - for standard input, in one
@@ -130,7 +135,10 @@ def train_classifier(train, model_dir, valid, validation_split, test, format_, l
                                        "tested on the part of TRAIN it was not trained on)")
     if freeze_embeddings and pretrained is None:
         raise click.UsageError("--freeze-embeddings needs --pretrained VECTORS")
-    if ARCHITECTURES[DEFAULT_ARCH if arch in (None, "default") else arch].kind != "network":
+    kind = ARCHITECTURES[DEFAULT_ARCH if arch in (None, "default") else arch].kind
+    if (quantize_ or cutoff is not None) and kind == "network":
+        raise click.UsageError(f"--quantize and --cutoff apply to the bag, not to {arch}")
+    if kind != "network":
         given = [name for name, value in (
             ("--batch-size", batch_size), ("--maxlen", maxlen), ("--num-words", num_words),
             ("--embed-dim", embed_dim), ("--pretrained", pretrained),
@@ -209,6 +217,8 @@ def train_classifier(train, model_dir, valid, validation_split, test, format_, l
         _report_cv(result, data, arch, model_dir, train_name, time.perf_counter() - started,
                    multilabel)
         return
+    if quantize_ or cutoff is not None:  # autotune may have chosen a network: compact says so
+        classifier.compact(cutoff=cutoff, quantize=quantize_, texts=data.texts, labels=labels)
     classifier.save(model_dir, force=force)
     m = classifier.metrics_
     if classifier.kind != "network":
@@ -418,3 +428,41 @@ def _multilabel_test(classifier, data, unseen, k, threshold, as_json):
         click.echo(json.dumps(report, indent=1, ensure_ascii=False))
     else:
         click.echo(format_multilabel_report(report), nl=False)
+
+
+@click.command()
+@click.argument("model_dir", metavar="MODEL_DIR")
+@output_option("Where to write the compact model (a new model directory).", name="output",
+               metavar="OUT_DIR")
+@click.option("--cutoff", type=click.IntRange(min=1), default=None, metavar="N",
+              help="Keep only the N most important features (the largest weights); without "
+                   "the training data they are not trained again.")
+@click.option("--force", is_flag=True, help="Replace OUT_DIR if it exists.")
+@quiet_option()
+def quantize(model_dir, output, cutoff, force, quiet):
+    """Write a compact copy of the bag model in MODEL_DIR to OUT_DIR.
+
+    Its tables are stored as int8 with a scale per column (the rest float16);
+    --cutoff keeps only the most important features. The copy loads and
+    predicts like any model directory.
+    """
+    import os
+
+    if output is None:
+        raise click.UsageError("give the output directory with -o OUT_DIR")
+    if os.path.exists(output) and os.path.exists(model_dir) and os.path.samefile(output,
+                                                                                model_dir):
+        raise click.BadParameter(f"{output} is MODEL_DIR itself: write the copy elsewhere",
+                                 param_hint="'-o' / '--output'")
+    classifier = _load_classifier(model_dir)
+    if classifier.kind != "ngram":
+        raise InputError(f"{model_dir}: a {classifier.arch} network; quantize applies to the "
+                         "bag (the default architecture)")
+    check_model_target(output, "-", force, (model_dir,))
+    before = os.path.getsize(os.path.join(model_dir, "model.npz"))
+    features = classifier.model.features.n_features
+    classifier.compact(cutoff=cutoff)
+    classifier.save(output, force=force)
+    after = os.path.getsize(os.path.join(output, "model.npz"))
+    info(f"quantize: {features:,} -> {classifier.model.features.n_features:,} features, "
+         f"model.npz {before / 1e6:.2f} MB -> {after / 1e6:.2f} MB; saved to {output}", quiet)
