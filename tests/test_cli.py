@@ -53,8 +53,8 @@ def test_help_lists_every_command_with_its_short_help(invoke):
     assert code == 0
     listed = out.split("Commands:\n", 1)[1].splitlines()
     assert [line.split()[0] for line in listed] == [
-        "evaluate", "predict", "similar", "skipgram", "test-classifier", "tokenize",
-        "train-classifier", "vocab"]
+        "evaluate", "predict", "quantize", "similar", "skipgram", "test-classifier",
+        "tokenize", "train-classifier", "vocab"]
     assert all(len(line.split(None, 1)) == 2 for line in listed)  # name, short help
     assert "Turn each line of INPUT into a line of word indices." in out
 
