@@ -249,7 +249,9 @@ class NgramBag:
 
     def arrays(self):
         """The arrays to save (name -> array)."""
-        out = {"feature_keys": self.features.keys}
+        out = {"feature_keys": self.features.keys,
+               "vocabulary": np.frombuffer("\n".join(self.features.words).encode(
+                   "utf-8", "surrogatepass"), np.uint8)}
         for i, member in enumerate(self.members):
             for name, array in member.state().items():
                 out[f"member{i}_{name}"] = array
@@ -261,6 +263,10 @@ class NgramBag:
         self = cls(config["n_classes"], config["multilabel"], config["features"],
                    calibrate=config["calibrate"])
         self.features.keys = arrays["feature_keys"]
+        vocabulary = arrays.get("vocabulary")
+        if vocabulary is not None and vocabulary.size:
+            self.features.words = vocabulary.tobytes().decode("utf-8", "surrogatepass").split(
+                "\n")
         kinds = {"LogisticRegression": LogisticRegression, "NaiveBayes": NaiveBayes}
         self.members = []
         for i, kind in enumerate(config["members"]):

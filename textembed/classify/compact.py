@@ -20,7 +20,7 @@ def quantize_arrays(arrays):
     out = {}
     for name, array in arrays.items():
         array = np.asarray(array)
-        if array.dtype.kind != "f":
+        if array.dtype.kind != "f":  # keys, words, flags: as they are
             out[name] = array
         elif array.ndim == 2 and array.shape[0] >= MIN_ROWS:
             largest = np.abs(array).max(axis=0).astype(np.float32)
@@ -69,6 +69,7 @@ def cutoff(bag, n):
     bag.features.keys = bag.features.keys[kept]
     if bag.features.document_frequency is not None:
         bag.features.document_frequency = bag.features.document_frequency[kept]
+    bag.features.keep_known_words()
     for member in bag.members:
         state = member.state()
         member.set_state({k: (v[kept] if np.ndim(v) == 2 and len(v) == n_features else v)

@@ -398,6 +398,59 @@ class TextClassifier:
         y = label_tools.encode([s[0] for s in sets], self.classes_, "labels")
         return float(np.mean(np.argmax(probs, axis=1) == y))
 
+    # -- looking inside ---------------------------------------------------------------
+
+    def explain(self, texts, label=None):
+        """Why each text gets a label: a list of dicts, one per text, with ``label``
+        (the given one, else the most probable), ``probability``, ``method``
+        ("linear" for the bag, "occlusion" for a network; see :mod:`.explain`),
+        ``tokens`` [(token, weight)] and ``ngrams`` [(word n-gram, weight)] (the
+        bag's only)."""
+        from . import explain
+        texts = check_texts(texts, "texts to explain")
+        probs = self.predict_proba(texts)
+        if label is not None and str(label) not in self.classes_:
+            raise InputError(f"no label {label!r} in the model; its labels are "
+                             f"{', '.join(map(repr, self.classes_[:20]))}")
+        out = []
+        for text, p in zip(texts, probs):
+            c = self.classes_.index(str(label)) if label is not None else int(np.argmax(p))
+            if self.kind == "ngram":
+                weights, grams = explain.explain_bag(self.model, text, c)
+                method = "linear"
+            else:
+                from ..text import text_to_word_sequence
+                weights, grams = explain.explain_by_occlusion(
+                    self, text, c, lambda t: text_to_word_sequence(
+                        t, self.preprocessing_["filters"])), []
+                method = "occlusion"
+            out.append({"label": self.classes_[c], "probability": float(p[c]),
+                        "method": method, "tokens": weights, "ngrams": grams})
+        return out
+
+    def top_features(self, label, n=20):
+        """The ``n`` words that raise ``label`` most: [(word, weight)] (bag only)."""
+        from .explain import top_features
+        self._check_fitted()
+        if self.kind != "ngram":
+            raise InputError(f"top features are the bag's (its words carry weights); "
+                             f"{self.arch} is a network: use explain on texts")
+        if str(label) not in self.classes_:
+            raise InputError(f"no label {label!r} in the model; its labels are "
+                             f"{', '.join(map(repr, self.classes_[:20]))}")
+        return top_features(self.model, self.classes_.index(str(label)), int(n))
+
+    def embed(self, texts, batch_size=256):
+        """float32 (n, d): one vector per text. A network gives its last hidden layer
+        (each averaged network's, side by side); the bag, which has none, its
+        calibrated class scores (d = the number of classes)."""
+        self._check_fitted()
+        texts = check_texts(texts, "texts to embed")
+        with thread_limit(self.threads):
+            if self.kind == "network":
+                return self.backend.embed(texts, batch_size)
+            return self.decision_function(texts).astype(np.float32)
+
     def compact(self, cutoff=None, quantize=True, texts=None, labels=None):
         """Make the fitted bag smaller; returns self.
 

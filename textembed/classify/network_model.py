@@ -305,6 +305,25 @@ class NetworkModel:
             out[start:start + len(x)] = _log(self.model.predict(x, batch_size=batch_size))
         return self.calibration.transform(out)
 
+    def embed(self, texts, batch_size=256):
+        """float32 (n, d): the input of each network's output layer, side by side."""
+        from ..layers import Parallel
+        first = self.model.layers[0]
+        branches = first.branches if isinstance(first, Parallel) and len(
+            self.model.layers) == 1 else [self.model.layers]
+        parts = []
+        for start in range(0, len(texts), max(batch_size, 4096)):
+            x = self.inputs(texts[start:start + max(batch_size, 4096)])
+            outputs = []
+            for layers in branches:
+                out, mask = x, None
+                for layer in layers[:-1]:
+                    out, mask = (layer.forward(out, training=False, mask=mask),
+                                 layer.compute_mask(out, mask))
+                outputs.append(np.asarray(out, np.float32).reshape(len(x), -1))
+            parts.append(np.concatenate(outputs, axis=1))
+        return np.concatenate(parts) if parts else np.zeros((0, 0), np.float32)
+
     def restore(self, settings, tokenizer, model):
         """Take back a saved network (see :mod:`.model_dir`)."""
         self.tokenizer = tokenizer

@@ -62,6 +62,19 @@ def _characters(token):
     return chars
 
 
+def word_hash(word):
+    """The hash of the single-word feature of ``word`` (a token, already lower-cased)."""
+    return ngram_hash([word])
+
+
+def ngram_hash(words):
+    """The hash of the word n-gram ``words`` (a list of n tokens, str, lower-cased)."""
+    h = _fnv(words[0].encode("utf-8", "surrogatepass"))
+    for word in words[1:]:
+        h = (h * _GOLDEN + _fnv(word.encode("utf-8", "surrogatepass"))) & _MASK
+    return _signed(_mix64(h ^ _TAG_WORD ^ len(words)))
+
+
 def text_hashes(text, filters, word_ngrams, minn, maxn):
     """The set of the text's n-gram hashes (signed 64-bit ints)."""
     words = [_fnv(t) for t in tokens(text, filters)]

@@ -47,7 +47,8 @@ class NgramFeatures:
     ``maxn`` characters, 0: none), binary, of texts tokenized with ``filters``.
 
     After :meth:`fit`: ``keys`` int64 (n_features,), the sorted hashes of
-    the kept features; ``document_frequency`` int64 (n_features,).
+    the kept features; ``document_frequency`` int64 (n_features,); ``words``,
+    the training words whose single-word feature is kept (for explanations).
     """
 
     def __init__(self, word_ngrams=2, minn=2, maxn=5, filters=DEFAULT_FILTERS, min_df=1):
@@ -62,19 +63,22 @@ class NgramFeatures:
         self.min_df = int(min_df)
         self.keys = None
         self.document_frequency = None
+        self.words = []  # the training words (str) that are features, sorted
         self._table = None  # (keys it was built from, slots, columns)
 
     def get_config(self):
         return {"word_ngrams": self.word_ngrams, "minn": self.minn, "maxn": self.maxn,
                 "filters": self.filters, "min_df": self.min_df}
 
-    def hashes(self, texts):
+    def hashes(self, texts, words=None):
         """(hashes int64 (total,), offsets int64 (n + 1,)): each text's sorted distinct
-        n-gram hashes, ``hashes[offsets[i]:offsets[i + 1]]``.
+        n-gram hashes, ``hashes[offsets[i]:offsets[i + 1]]``. ``words``: a set that
+        receives the distinct words of the texts.
 
         A few short texts are hashed in Python (:mod:`.ngram_hash`, the same
         values), so that predicting one line does not load numba's kernels."""
-        if len(texts) <= FEW_TEXTS and sum(map(len, texts)) <= FEW_CHARACTERS:
+        if (words is None and len(texts) <= FEW_TEXTS
+                and sum(map(len, texts)) <= FEW_CHARACTERS):
             from .ngram_hash import text_hashes
             parts = [np.array(sorted(text_hashes(t, self.filters, self.word_ngrams, self.minn,
                                                  self.maxn)), np.int64) for t in texts]
@@ -89,6 +93,8 @@ class NgramFeatures:
             chunk = [t.replace("\x00", " ") if "\x00" in t else t
                      for t in texts[start:start + _BATCH_TEXTS]]
             batch = ByteBatch(chunk, separators, True)
+            if words is not None:
+                words.update(batch.count_words()[1])
             h, o = ngram_hashes(batch.buf, batch.starts, batch.ends, batch.doc_offsets,
                                 self.word_ngrams, self.minn, self.maxn)
             parts.append(h)
@@ -100,18 +106,36 @@ class NgramFeatures:
 
     def fit(self, texts):
         """Choose the features (hashes in at least ``min_df`` texts); returns self."""
-        self._choose(self.hashes(texts)[0])
+        self.fit_transform(texts)
         return self
 
     def fit_transform(self, texts):
-        hashes, offsets = self.hashes(texts)
+        words = set()
+        hashes, offsets = self.hashes(texts, words)
         self._choose(hashes)
+        self.words = sorted(words)
+        self.keep_known_words()
         return self._columns(hashes, offsets)
 
     def _choose(self, hashes):
         keys, counts = np.unique(hashes, return_counts=True)
         keep = counts >= self.min_df
         self.keys, self.document_frequency = keys[keep], counts[keep]
+
+    def word_columns(self):
+        """(words list of str, columns int64): the words whose single-word feature
+        is kept, and its column."""
+        from .ngram_hash import word_hash
+        if not self.words or not self.n_features:
+            return [], np.zeros(0, np.int64)
+        hashes = np.array([word_hash(w) for w in self.words], np.int64)
+        at = np.minimum(np.searchsorted(self.keys, hashes), self.keys.size - 1)
+        found = self.keys[at] == hashes
+        return [w for w, f in zip(self.words, found) if f], at[found]
+
+    def keep_known_words(self):
+        """Drop the words whose single-word feature is not kept (after a cutoff)."""
+        self.words = self.word_columns()[0]
 
     def transform(self, texts):
         """SparseRows of the texts over the fitted features."""

@@ -28,6 +28,8 @@ _COMMANDS = {
     "train-classifier": ("classify", "train_classifier"),
     "predict": ("classify", "predict"),
     "quantize": ("classify", "quantize"),
+    "explain": ("inspect", "explain"),
+    "embed": ("inspect", "embed"),
     "test-classifier": ("classify", "test_classifier"),
 }
 

@@ -304,6 +304,38 @@ class WordVectors:
                 "pearson": evaluation.pearson(similarities, scores),
                 "used": len(scores), "skipped": total - len(scores)}
 
+    # ------------------------------------------------------------ sentences
+
+    def sentence_vectors(self, texts, weighting="mean", sif_a=1e-3, lower=True):
+        """float32 (n, D): one vector per text, the (weighted) mean of its known words' vectors
+        (zeros when it has none).
+
+        Texts are split as Keras' ``text_to_word_sequence`` splits them. With
+        ``weighting="sif"`` each word weighs ``a / (a + p(w))`` (Arora et al.
+        2017's smooth inverse frequency, without their common-component
+        removal): p(w) from ``counts`` when the vectors have them, else from the
+        word's rank (Zipf's law, the file being most frequent first).
+        """
+        from ..text import text_to_word_sequence
+        if weighting not in ("mean", "sif"):
+            raise ValueError(f"weighting must be 'mean' or 'sif', got {weighting!r}")
+        weights = np.ones(len(self.words))
+        if weighting == "sif":
+            if self.counts is not None:
+                p = self.counts / max(self.counts.sum(), 1)
+            else:
+                p = 1.0 / np.arange(1, len(self.words) + 1)
+                p /= p.sum()
+            weights = sif_a / (sif_a + p)
+        out = np.zeros((len(texts), self.vector_size), np.float32)
+        for i, text in enumerate(texts):
+            rows = [self.index[w] for w in text_to_word_sequence(text, lower=lower)
+                    if w in self.index]
+            if rows:
+                w = weights[rows]
+                out[i] = (w[:, None] * self.vectors[rows]).sum(axis=0) / w.sum()
+        return out
+
     # ------------------------------------------------------------ files
 
     def save_word2vec_format(self, path, binary=False):
