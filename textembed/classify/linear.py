@@ -13,6 +13,8 @@ Features that an estimator's training data never showed get no weight, so
 an estimator fitted on part of the data scores the rest as it will score
 new texts.
 """
+import sys
+
 import numpy as np
 
 FEW_ROWS = 64  # scored with numpy
@@ -23,8 +25,8 @@ def _ones(n):
 
 def scores(rows, scale, weights, bias):
     """float32 (n, C) class scores of ``rows`` (see :mod:`textembed.kernels.linear_kernels`);
-    a few rows are scored with numpy, without loading numba's kernels."""
-    if len(rows) <= FEW_ROWS:
+    a few rows are scored with numpy, unless numba's kernels are loaded already."""
+    if len(rows) <= FEW_ROWS and "textembed.kernels.linear_kernels" not in sys.modules:
         values = weights[rows.indices].astype(np.float64) * scale[rows.indices]
         total = np.zeros((values.shape[0] + 1, weights.shape[1]))
         np.cumsum(values, axis=0, out=total[1:])

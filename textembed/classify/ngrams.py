@@ -10,6 +10,8 @@ are dropped at :meth:`~NgramFeatures.transform`.
 """
 from dataclasses import dataclass
 
+import sys
+
 import numpy as np
 
 from .._defaults import DEFAULT_FILTERS
@@ -76,8 +78,10 @@ class NgramFeatures:
         receives the distinct words of the texts.
 
         A few short texts are hashed in Python (:mod:`.ngram_hash`, the same
-        values), so that predicting one line does not load numba's kernels."""
+        values), so that predicting one line does not load numba's kernels;
+        once they are loaded (a server, a long job) the kernel is faster."""
         if (words is None and len(texts) <= FEW_TEXTS
+                and "textembed.kernels.ngram_kernels" not in sys.modules
                 and sum(map(len, texts)) <= FEW_CHARACTERS):
             from .ngram_hash import text_hashes
             parts = [np.array(sorted(text_hashes(t, self.filters, self.word_ngrams, self.minn,

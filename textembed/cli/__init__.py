@@ -30,6 +30,7 @@ _COMMANDS = {
     "quantize": ("classify", "quantize"),
     "explain": ("inspect", "explain"),
     "embed": ("inspect", "embed"),
+    "serve": ("serve", "serve"),
     "test-classifier": ("classify", "test_classifier"),
 }
 
