@@ -34,6 +34,13 @@ def test_bag_bigrams_learn_word_order():
     with_bigrams = TextClassifier("embedding-bag", verbose=0, **{**kw, "bigram_buckets": 1024})
     with_bigrams.fit(texts[:300], labels[:300], test_texts=texts[300:], test_labels=labels[300:])
     assert with_bigrams.metrics_["test_accuracy"] >= 0.97
+    # bucket rows no training text holds keep no random start (zero predicts as well)
+    table = with_bigrams.model.get_weights()[0]
+    vocab = with_bigrams.preprocessing_["vocab_size"]
+    seen = np.unique(with_bigrams.backend.inputs(texts[:300]))
+    unseen = np.setdiff1d(np.arange(vocab, table.shape[0]), seen)
+    assert unseen.size == with_bigrams.backend.report["unseen_buckets"] > 0
+    assert not table[unseen].any() and table[seen[seen >= vocab]].any(axis=1).all()
     unigrams = TextClassifier("embedding-bag", verbose=0, **kw)
     unigrams.fit(texts[:300], labels[:300], test_texts=texts[300:], test_labels=labels[300:])
     assert unigrams.metrics_["test_accuracy"] < 0.8

@@ -34,6 +34,28 @@ def test_save_and_load_round_trip(tmp_path):
     assert loaded.evaluate(x, y) == pytest.approx(model.evaluate(x, y), rel=1e-6)
 
 
+def test_tables_of_mostly_zero_rows_are_stored_by_their_rows(tmp_path):
+    model = Sequential([Embedding(1000, 4, input_length=3), Flatten(), Dense(2)])
+    model.build((None, 3))
+    table, kernel, bias = model.get_weights()
+    table[10:] = 0.0  # 10 nonzero rows of 1,000
+    model.set_weights([table, kernel, bias])
+    model.save(tmp_path / "sparse.npz")
+    with np.load(tmp_path / "sparse.npz") as stored:
+        assert "weight_0" not in stored.files and stored["rows_0"].tolist() == list(range(10))
+        assert "weight_1" in stored.files
+    loaded = load_model(tmp_path / "sparse.npz")
+    for got, want in zip(loaded.get_weights(), [table, kernel, bias]):
+        np.testing.assert_array_equal(got, want)
+    table[:600] = 1.0  # mostly nonzero: stored whole, in the format version 1 files had
+    model.set_weights([table, kernel, bias])
+    model.save(tmp_path / "dense.npz")
+    with np.load(tmp_path / "dense.npz") as stored:
+        assert "weight_0" in stored.files
+        assert bytes(stored["config"]).find(b'"format_version": 1') > 0
+    np.testing.assert_array_equal(load_model(tmp_path / "dense.npz").get_weights()[0], table)
+
+
 def test_deferred_model_saves_its_input_shape(tmp_path):
     model = Sequential([Dense(2)])
     x = np.ones((3, 4), dtype=np.float32)

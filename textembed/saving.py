@@ -17,11 +17,33 @@ from .io import atomic_output
 from .layers import get_class
 
 FORMAT = "textembed.Sequential"
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2  # 2: tables of mostly zero rows may be stored by their nonzero rows
+SPARSE_SHARE = 0.5  # a 2-D weight with fewer nonzero rows than this share is stored sparse
+
+
+def _sparse(i, w):
+    """The arrays that store weight ``i``: itself, or (for a 2-D weight whose rows are
+    mostly zero) its nonzero rows' numbers and values."""
+    if w.ndim == 2 and w.shape[0] > 1:
+        rows = np.flatnonzero(np.any(w != 0, axis=1))
+        if rows.size < SPARSE_SHARE * w.shape[0]:
+            return {f"rows_{i}": rows.astype(np.int64), f"values_{i}": w[rows],
+                    f"shape_{i}": np.array(w.shape, np.int64)}
+    return {f"weight_{i}": w}
+
+
+def _weight(data, i):
+    if f"weight_{i}" in data.files:
+        return data[f"weight_{i}"]
+    values = data[f"values_{i}"]
+    w = np.zeros(tuple(data[f"shape_{i}"]), values.dtype)
+    w[data[f"rows_{i}"]] = values
+    return w
 
 
 def save_model(model, path):
-    """Write ``model`` (config, weights, compile settings) to one .npz file, atomically."""
+    """Write ``model`` (config, weights, compile settings) to one .npz file, atomically.
+    A table whose rows are mostly zero is stored by its nonzero rows."""
     if not model.built:
         raise ValueError(f"model {model.name!r} is not built yet (its input shape is "
                          f"unknown); call build(input_shape) or fit/predict first")
@@ -35,7 +57,11 @@ def save_model(model, path):
                              "loss": losses_module.serialize(model.loss),
                              "metrics": list(model.metrics)}
     arrays = {"config": np.frombuffer(json.dumps(config).encode("utf-8"), dtype=np.uint8)}
-    arrays.update({f"weight_{i}": w for i, w in enumerate(weights)})
+    for i, w in enumerate(weights):
+        arrays.update(_sparse(i, w))
+    if not any(name.startswith("rows_") for name in arrays):
+        config["format_version"] = 1  # readable by textembed before version 2
+        arrays["config"] = np.frombuffer(json.dumps(config).encode("utf-8"), dtype=np.uint8)
     with atomic_output(str(path), "wb") as out:
         np.savez(out, **arrays)
 
@@ -72,10 +98,11 @@ def load_model(path):
             model.add(get_class(spec["class_name"]).from_config(spec["config"]))
         if not model.built:
             model.build(tuple(config["input_shape"]))
-        missing = [i for i in range(config["n_weights"]) if f"weight_{i}" not in data.files]
+        missing = [i for i in range(config["n_weights"]) if f"weight_{i}" not in data.files
+                   and f"values_{i}" not in data.files]
         if missing:
             raise ValueError(f"{not_a_model} (weight arrays missing: {missing[:5]})")
-        model.set_weights([data[f"weight_{i}"] for i in range(config["n_weights"])])
+        model.set_weights([_weight(data, i) for i in range(config["n_weights"])])
     settings = config.get("compile")
     if settings:
         model.compile(optimizer=optimizers_module.get(settings["optimizer"]),
