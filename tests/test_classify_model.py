@@ -304,3 +304,21 @@ def test_class_weights_shift_the_decisions():
 def test_network_options_are_refused_by_the_bag():
     with pytest.raises(InputError, match="embed_dim, pretrained set the networks' inputs"):
         TextClassifier(embed_dim=8, pretrained="v.vec")
+
+
+def test_history_is_saved_with_the_model(fitted, data, tmp_path):
+    import json
+    (texts, labels), _ = data
+    bag = TextClassifier(verbose=0, seed=1).fit(texts, labels)
+    for model, name in ((bag, "bag"), (fitted, "network")):
+        history = model.history
+        assert {"loss", "accuracy", "val_loss", "val_accuracy"} <= set(history)
+        assert len({len(v) for v in history.values()}) == 1
+        assert len(history["loss"]) == model.metrics_["epochs"]
+        model.save(tmp_path / name)
+        saved = json.loads((tmp_path / name / "metrics.json").read_text("utf-8"))
+        assert saved["history"] == history and saved["history_source"]
+        assert TextClassifier.load(tmp_path / name).history == history
+    assert "fold 1" in bag.metrics_["history_source"]
+    assert "the last of 2 averaged networks" in fitted.metrics_["history_source"]
+    assert fitted.history == fitted.backend.history   # the network's own History

@@ -15,6 +15,8 @@ class BagModel:
         self.owner = owner
         self.model = None
         self.train_scores = None
+        self.history = None
+        self.history_source = None
         self.report = {}
         self.quantized = False
 
@@ -36,6 +38,7 @@ class BagModel:
         self.model.fit(train.texts, labels=None if o.multilabel_ else train.y,
                        label_rows=train.label_rows, targets=train.targets)
         self.train_scores = (self.model.train_logits, truth)
+        self.history, self.history_source = self.model.history, self.model.history_source
         bag_report = self.model.report
         self.report = {"train_seconds": bag_report["seconds"], "epochs": o.epochs,
                        "folds": bag_report["folds"], "features": bag_report["features"],

@@ -94,7 +94,8 @@ class TextClassifier:
 
     After :meth:`fit`: ``classes_`` (sorted label strings), ``multilabel_``,
     ``metrics_`` (dict), ``model`` (the Sequential of a network, the NgramBag
-    of the bag), and for networks ``tokenizer``, ``preprocessing_``, ``history``.
+    of the bag), ``history`` (per-epoch figures), and for networks ``tokenizer``,
+    ``preprocessing_``.
     """
 
     def __init__(self, arch="default", epochs=None, batch_size=None, maxlen=None, num_words=None,
@@ -172,7 +173,11 @@ class TextClassifier:
 
     @property
     def history(self):
-        return getattr(self.backend, "history", None)
+        """Per-epoch figures, Keras' ``History.history``: {"loss": [float, ...],
+        "accuracy": [...], "val_loss": [...], "val_accuracy": [...]} (``p@1`` for
+        accuracy with multi-label data), or None; ``metrics_["history_source"]`` says
+        which model and data they describe. Saved in metrics.json."""
+        return None if self.metrics_ is None else self.metrics_.get("history")
 
     @property
     def coverage_(self):
@@ -317,6 +322,10 @@ class TextClassifier:
             metrics.update(self._scores("test", self.decision_function(test.texts),
                                         self._truth(test)))
         metrics.update(self.backend.report)
+        if self.backend.history:
+            metrics["history"] = {k: [float(v) for v in values]
+                                  for k, values in self.backend.history.items()}
+            metrics["history_source"] = self.backend.history_source
         metrics.update({"num_classes": len(self.classes_), "seed": self.seed,
                         "calibrated": self.calibrate})
         if self.class_weight is not None:
@@ -476,6 +485,9 @@ class TextClassifier:
         if self.metrics_ is not None:
             self.metrics_.update(features=self.backend.report["features"],
                                  quantized=bool(quantize), cutoff=cutoff)
+            source = self.metrics_.get("history_source")
+            if cutoff is not None and source and not source.endswith("before the cutoff"):
+                self.metrics_["history_source"] = source + ", before the cutoff"
         return self
 
     # -- saving -------------------------------------------------------------------------
