@@ -322,3 +322,18 @@ def test_history_is_saved_with_the_model(fitted, data, tmp_path):
     assert "fold 1" in bag.metrics_["history_source"]
     assert "the last of 2 averaged networks" in fitted.metrics_["history_source"]
     assert fitted.history == fitted.backend.history   # the network's own History
+
+
+def test_held_out_scores_of_the_training_data(fitted, data):
+    (texts, labels), _ = data
+    bag = TextClassifier(verbose=0, seed=1).fit(texts, labels)
+    for model in (bag, fitted):
+        index, z = model.heldout_
+        m = model.metrics_
+        assert len(index) == len(z) == m["valid_samples"] and len(set(index)) == len(index)
+        y = np.array([model.classes_.index(labels[i]) for i in index])
+        assert np.mean(z.argmax(axis=1) == y) == pytest.approx(m["valid_accuracy"])
+    assert bag.heldout_[0].tolist() == list(range(len(texts)))   # out of fold: all
+    given = TextClassifier(verbose=0).fit(texts[:200], labels[:200], valid_texts=texts[200:],
+                                          valid_labels=labels[200:])
+    assert given.heldout_ is None

@@ -17,6 +17,7 @@ class BagModel:
         self.train_scores = None
         self.history = None
         self.history_source = None
+        self.heldout_index = None
         self.report = {}
         self.quantized = False
 
@@ -51,6 +52,7 @@ class BagModel:
                        f"{bag_report['folds']} folds, {bag_report['seconds']:.1f} s")
         if self.model.oof_logits is None:
             return None
+        self.heldout_index = np.arange(len(train.texts))
         return self.model.oof_logits, truth
 
     def decision_function(self, texts, batch_size=256):

@@ -93,6 +93,10 @@ class TextClassifier:
     (``learning_rate``, ``l2``, ``dropout``, ...).
 
     After :meth:`fit`: ``classes_`` (sorted label strings), ``multilabel_``,
+    ``heldout_`` (the training examples scored by models that did not see them: the
+    bag's out-of-fold scores, a network's held-out part; (index int64 (m,) into the
+    training texts, logits float64 (m, C)), or None with validation data given; not
+    saved),
     ``metrics_`` (dict), ``model`` (the Sequential of a network, the NgramBag
     of the bag), ``history`` (per-epoch figures), and for networks ``tokenizer``,
     ``preprocessing_``.
@@ -152,6 +156,7 @@ class TextClassifier:
         self.metrics_ = None
         self.backend = None
         self.shift_ = None
+        self.heldout_ = None
 
     @property
     def kind(self):
@@ -225,6 +230,9 @@ class TextClassifier:
             self.shift_ = self._weigh_classes(train, validation)
             shifted = lambda pair: None if pair is None else (pair[0] + self.shift_,  # noqa
                                                               pair[1])
+            index = getattr(self.backend, "heldout_index", None)
+            self.heldout_ = (None if valid is not None or validation is None or index is None
+                             else (index, shifted(validation)[0]))
             self.metrics_ = self._final_metrics(shifted(train_scores), shifted(validation),
                                                 test)
         return self

@@ -60,6 +60,7 @@ class NetworkModel:
         self.model = None
         self.history = None
         self.history_source = None
+        self.heldout_index = None
         self.coverage_ = None
         self.calibration = None
         self.report = {}
@@ -302,9 +303,11 @@ class NetworkModel:
         if holdouts.shared is None and holdouts.members[0][1] is not None:
             parts = [(_log(m.predict(x_all[v], batch_size=512)), y_all[v])
                      for m, (_, v) in zip(members, holdouts.members)]
+            self.heldout_index = np.concatenate([v for _, v in holdouts.members])
             return np.concatenate([p[0] for p in parts]), np.concatenate([p[1] for p in parts])
         if holdouts.shared is not None and len(holdouts.shared):
             shared = holdouts.shared
+            self.heldout_index = shared
             return _log(self.model.predict(x_all[shared], batch_size=512)), y_all[shared]
         if x_given is not None and len(x_given):
             return _log(self.model.predict(x_given, batch_size=512)), valid.y
