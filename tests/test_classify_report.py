@@ -6,7 +6,7 @@ from collections import Counter
 import numpy as np
 import pytest
 
-from classifytest import CLASSES, FILLER, make_data
+from classifytest import FILLER, make_noisy_data
 from pagetest import SECTIONS, SVG, Page, assert_self_contained, svg_figures
 from textembed.classify.calibration import expected_calibration_error
 from textembed.classify.metrics import classification_report, multilabel_report
@@ -17,12 +17,8 @@ from textembed.plotting import MissingMatplotlib
 ODD = {"blue": "b<l>&ue"}  # a label the page must escape
 
 
-def noisy(n, seed, noise=0.2):
-    """make_data with a label in five drawn at random (so the model makes errors)."""
-    texts, labels = make_data(n, seed)
-    rng = np.random.default_rng(seed + 100)
-    labels = [str(rng.choice(CLASSES)) if rng.random() < noise else y for y in labels]
-    return texts, [ODD.get(y, y) for y in labels]
+def noisy(n, seed):
+    return make_noisy_data(n, seed, rename=ODD)
 
 
 @pytest.fixture(scope="module")
@@ -175,3 +171,14 @@ def test_without_matplotlib_one_clear_error(bag, monkeypatch):
     with pytest.raises(MissingMatplotlib, match=r"needs matplotlib: pip install "
                                                 r"'textembed\[plot\]'"):
         report_page(bag)
+
+
+def test_a_model_saved_without_history_and_no_errors_listed(bag, test_set):
+    import copy
+    old = copy.copy(bag)
+    old.metrics_ = {k: v for k, v in bag.metrics_.items() if not k.startswith("history")}
+    text = report_page(old, Evaluation("t", *test_set), errors=0)
+    page = Page(text)
+    assert "saved without a training history" in page.text
+    assert len(svg_figures(text)) == 1                      # the reliability diagram only
+    assert "errors-table" not in page.tables and "none listed" in page.text

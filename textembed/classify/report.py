@@ -291,6 +291,8 @@ def _errors(classifier, judged, n):
     wrong = np.flatnonzero(~judged.correct)
     if not len(wrong):
         return "<p>No errors: every prediction is right.</p>"
+    if n < 1:
+        return f"<p>{len(wrong):,} errors; none listed (--errors 0).</p>"
     confidence = judged.probs.max(axis=1)
     worst = wrong[np.argsort(-confidence[wrong], kind="stable")][:n]
     texts = judged.evaluation.texts
