@@ -23,6 +23,15 @@ def make_data(n, seed, classes=CLASSES, keywords=None):
     return texts, labels
 
 
+def make_noisy_data(n, seed, noise=0.2, rename=None):
+    """:func:`make_data` with a share ``noise`` of the labels drawn at random (so a model makes
+    errors); ``rename``: label -> the name it is written as."""
+    texts, labels = make_data(n, seed)
+    rng = np.random.default_rng(seed + 100)
+    labels = [str(rng.choice(CLASSES)) if rng.random() < noise else y for y in labels]
+    return texts, [(rename or {}).get(y, y) for y in labels]
+
+
 # Small networks that learn the keyword labelling in a few seconds.
 TINY = {
     "embedding-bag": dict(embed_dim=16, epochs=20, bigram_buckets=0, learning_rate=0.02),

@@ -90,3 +90,30 @@ def test_fold_numbers_are_stratified():
     fold_of = fold_numbers(strata, 5, seed=0)
     assert sorted(np.bincount(fold_of[strata == 0]).tolist()) == [2] * 5
     assert np.bincount(fold_of[strata == 1], minlength=5).tolist() == [1] * 5
+
+
+def test_history_of_the_first_fold_leaves_the_model_unchanged(fitted, data, monkeypatch):
+    (texts, labels), (test_texts, _) = data
+    assert fitted.history_source.startswith("NB-LR member trained on folds 2-5 of 5 and "
+                                            "validated on fold 1")
+    history = fitted.history
+    assert sorted(history) == ["accuracy", "loss", "val_accuracy", "val_loss"]
+    assert all(len(v) == fitted.epochs for v in history.values())
+    assert history["val_accuracy"][-1] > 0.9 and history["loss"][-1] < history["loss"][0]
+    # the same bag trained without watching its epochs predicts the same bits
+    from textembed.classify import linear
+    fit = linear.LogisticRegression.fit
+    monkeypatch.setattr(linear.LogisticRegression, "fit",
+                        lambda self, *args, watch=None: fit(self, *args[:6]))
+    unwatched = NgramBag(3, seed=1, threads=1).fit(texts, labels=_labels(labels))
+    assert unwatched.history is None
+    np.testing.assert_array_equal(unwatched.decision_function(test_texts),
+                                  fitted.decision_function(test_texts))
+    np.testing.assert_array_equal(unwatched.oof_logits, fitted.oof_logits)
+
+
+def test_without_folds_the_history_is_the_training_data_only():
+    bag = NgramBag(2, threads=1, epochs=4).fit(["good", "bad", "fine"],
+                                               labels=np.array([1, 0, 1], np.int32))
+    assert sorted(bag.history) == ["accuracy", "loss"] and len(bag.history["loss"]) == 4
+    assert "no folds" in bag.history_source

@@ -54,3 +54,23 @@ def test_identity_until_fitted_and_config_round_trip():
     fitted = PowerCalibration(scale=0.7, power=0.8)
     again = PowerCalibration(**fitted.get_config())
     np.testing.assert_array_equal(again.transform(z), fitted.transform(z))
+
+
+def test_reliability_bins_and_their_ece():
+    from textembed.classify.calibration import expected_calibration_error, reliability
+    rng = np.random.default_rng(3)
+    probs = rng.dirichlet([1, 1, 1], 400)
+    y = rng.integers(0, 3, 400)
+    confidence, correct = probs.max(axis=1), probs.argmax(axis=1) == y
+    r = reliability(confidence, correct, bins=10)
+    assert r["count"].sum() == 400 and r["edges"].tolist() == pytest.approx(
+        np.linspace(0, 1, 11).tolist())
+    for b in range(10):
+        inside = (confidence >= b / 10) & (confidence < (b + 1) / 10)
+        assert r["count"][b] == inside.sum()
+        if inside.any():
+            assert r["accuracy"][b] == pytest.approx(correct[inside].mean())
+            assert r["confidence"][b] == pytest.approx(confidence[inside].mean())
+        else:
+            assert np.isnan(r["accuracy"][b])
+    assert r["ece"] == pytest.approx(expected_calibration_error(probs, y, bins=10))

@@ -93,3 +93,41 @@ def test_few_rows_are_scored_alike_without_the_kernel():
                                    linear_scores(rows.indptr, rows.indices, scale, weights, bias),
                                    rtol=1e-5, atol=1e-5)
     assert scores(_rows([]), scale, weights, bias).shape == (0, 3)
+
+
+@pytest.mark.parametrize("multilabel", [False, True])
+def test_watching_the_epochs_changes_no_weight(multilabel):
+    rng = np.random.default_rng(1)
+    lists = [list(rng.choice(6, 2, replace=False)) for _ in range(120)]
+    rows, held = _rows(lists[:90]), _rows(lists[90:])
+    if multilabel:
+        label_rows = _rows([[f for f in r if f < 3] for r in lists])
+        targets = np.zeros((120, 3), bool)
+        for i, r in enumerate(lists):
+            targets[i, [f for f in r if f < 3]] = True
+        labels, n_classes, truth = None, 3, targets
+        fit_args = dict(label_rows=label_rows.take(np.arange(90)))
+    else:
+        labels = np.array([min(r) % 3 for r in lists], np.int32)
+        n_classes, truth, fit_args = 3, labels, {}
+    plain, watched = (LogisticRegression(epochs=6, learning_rate=0.3, l2=0.01,
+                                         multilabel=multilabel, seed=2) for _ in range(2))
+    plain.fit(rows, None if labels is None else labels[:90], 6, n_classes, **fit_args)
+    watched.fit(rows, None if labels is None else labels[:90], 6, n_classes,
+                watch={"val_": (held, truth[90:])}, **fit_args)
+    np.testing.assert_array_equal(plain.weights, watched.weights)
+    np.testing.assert_array_equal(plain.bias, watched.bias)
+    assert plain.history is None and plain.loss == watched.loss
+    score = "p@1" if multilabel else "accuracy"
+    history = watched.history
+    assert sorted(history) == sorted(["loss", score, "val_loss", f"val_{score}"])
+    assert all(len(values) == 6 for values in history.values())
+    assert history["loss"][-1] == watched.loss
+    # the last epoch's validation figures are those of the trained model
+    from textembed.classify.calibration import log_loss
+    z = watched.decision_function(held)
+    assert history["val_loss"][-1] == pytest.approx(log_loss(z, truth[90:], multilabel))
+    top = z.argmax(axis=1)
+    hits = truth[90:][np.arange(30), top] if multilabel else top == truth[90:]
+    assert history[f"val_{score}"][-1] == pytest.approx(hits.mean())
+    assert history["loss"][0] > history["loss"][-1]

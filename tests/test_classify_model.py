@@ -311,3 +311,36 @@ def test_class_weights_shift_the_decisions():
 def test_network_options_are_refused_by_the_bag():
     with pytest.raises(InputError, match="embed_dim, pretrained set the networks' inputs"):
         TextClassifier(embed_dim=8, pretrained="v.vec")
+
+
+def test_history_is_saved_with_the_model(fitted, data, tmp_path):
+    import json
+    (texts, labels), _ = data
+    bag = TextClassifier(verbose=0, seed=1).fit(texts, labels)
+    for model, name in ((bag, "bag"), (fitted, "network")):
+        history = model.history
+        assert {"loss", "accuracy", "val_loss", "val_accuracy"} <= set(history)
+        assert len({len(v) for v in history.values()}) == 1
+        assert len(history["loss"]) == model.metrics_["epochs"]
+        model.save(tmp_path / name)
+        saved = json.loads((tmp_path / name / "metrics.json").read_text("utf-8"))
+        assert saved["history"] == history and saved["history_source"]
+        assert TextClassifier.load(tmp_path / name).history == history
+    assert "fold 1" in bag.metrics_["history_source"]
+    assert "the last of 2 averaged networks" in fitted.metrics_["history_source"]
+    assert fitted.history == fitted.backend.history   # the network's own History
+
+
+def test_held_out_scores_of_the_training_data(fitted, data):
+    (texts, labels), _ = data
+    bag = TextClassifier(verbose=0, seed=1).fit(texts, labels)
+    for model in (bag, fitted):
+        index, z = model.heldout_
+        m = model.metrics_
+        assert len(index) == len(z) == m["valid_samples"] and len(set(index)) == len(index)
+        y = np.array([model.classes_.index(labels[i]) for i in index])
+        assert np.mean(z.argmax(axis=1) == y) == pytest.approx(m["valid_accuracy"])
+    assert bag.heldout_[0].tolist() == list(range(len(texts)))   # out of fold: all
+    given = TextClassifier(verbose=0).fit(texts[:200], labels[:200], valid_texts=texts[200:],
+                                          valid_labels=labels[200:])
+    assert given.heldout_ is None

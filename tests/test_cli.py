@@ -2,8 +2,8 @@
 --help and --version, ``python -m``, the exit codes of ``main``, commands
 imported only when used, and the helpers the commands share.
 
-The commands themselves are tested in test_cli_text.py, test_cli_vectors.py
-and test_cli_classify.py.
+The commands themselves are tested in test_cli_text.py, test_cli_vectors.py,
+test_cli_classify.py, test_cli_inspect.py and test_cli_report.py.
 """
 import shutil
 import subprocess
@@ -53,8 +53,8 @@ def test_help_lists_every_command_with_its_short_help(invoke):
     assert code == 0
     listed = out.split("Commands:\n", 1)[1].splitlines()
     assert [line.split()[0] for line in listed] == [
-        "embed", "evaluate", "explain", "predict", "quantize", "serve", "similar", "skipgram", "test-classifier",
-        "tokenize", "train-classifier", "vocab"]
+        "embed", "evaluate", "explain", "plot", "predict", "quantize", "report", "serve",
+        "similar", "skipgram", "test-classifier", "tokenize", "train-classifier", "vocab"]
     assert all(len(line.split(None, 1)) == 2 for line in listed)  # name, short help
     assert "Turn each line of INPUT into a line of word indices." in out
 
@@ -127,18 +127,20 @@ try:
     cli.main(sys.argv[1:])
 except SystemExit as exit_:
     assert exit_.code == 0, exit_.code
-print(sorted(m for m in sys.modules if m in ("numpy", "numba")
+print(sorted(m for m in sys.modules if m in ("numpy", "numba", "matplotlib")
              or m.startswith("textembed.cli.") and not m.startswith("textembed.cli._")))
 """
 
 
 @pytest.mark.parametrize("args, modules", [
     (["--version"], []),
-    (["--help"], ["textembed.cli.classify", "textembed.cli.inspect", "textembed.cli.serve",
-                  "textembed.cli.text", "textembed.cli.vectors"]),
+    (["--help"], ["textembed.cli.classify", "textembed.cli.inspect", "textembed.cli.report",
+                  "textembed.cli.serve", "textembed.cli.text", "textembed.cli.vectors"]),
     (["tokenize", "--help"], ["textembed.cli.text"]),
     (["skipgram", "--help"], ["textembed.cli.vectors"]),
     (["train-classifier", "--help"], ["textembed.cli.classify"]),
+    (["report", "--help"], ["textembed.cli.report"]),
+    (["plot", "--help"], ["textembed.cli.report"]),
 ])
 def test_help_and_version_import_no_numpy(args, modules):
     """Only the command's own module is imported (and the private helpers, cli._*)."""

@@ -1,8 +1,10 @@
 """kernels.linear_kernels: SGD on sparse binary features (softmax and per-class logistic
 losses, sample weights, L2 decay), scores and class counts against dense numpy."""
 import numpy as np
+import pytest
 
-from textembed.kernels.linear_kernels import class_feature_counts, linear_scores, train_sgd
+from textembed.kernels.linear_kernels import (class_feature_counts, linear_scores, sgd_epochs,
+                                             train_sgd)
 
 
 def _csr(rows):
@@ -100,3 +102,62 @@ def test_class_feature_counts_match_numpy():
     counts = class_feature_counts(indptr, indices, LABELS, weight, 5, 3)
     expected = _dense(ROWS, 5).T @ (np.eye(3)[LABELS] * weight[:, None])
     np.testing.assert_allclose(counts, expected, rtol=1e-6)
+
+
+@pytest.mark.parametrize("multilabel", [False, True])
+def test_epoch_by_epoch_gives_the_weights_of_one_run(multilabel):
+    """sgd_epochs one epoch at a time carries the run's state: the same bits as train_sgd
+    (l2 large enough that the decay is folded into the weights during the run)."""
+    indptr, indices = _csr(ROWS)
+    if multilabel:
+        label_indptr, label_indices = _csr([[c, (c + 1) % 3] for c in LABELS])
+    else:
+        label_indptr, label_indices = np.zeros(1, np.int64), np.zeros(0, np.int32)
+    runs = []
+    for by_epoch in (False, True):
+        weights, bias = np.zeros((5, 3), np.float32), np.zeros(3, np.float32)
+        args = (indptr, indices, LABELS, label_indptr, label_indices, multilabel,
+                np.ones((5, 1), np.float32), weights, bias, np.ones(len(ROWS), np.float32),
+                12, 0.5, 0.05, np.array([7], np.uint64))
+        if by_epoch:
+            order, decay, figures = np.arange(len(ROWS)), np.ones(1), []
+            for epoch in range(12):
+                figures.append(sgd_epochs(*args, order, decay, epoch, epoch + 1))
+            assert decay[0] == 1.0  # folded in at the end
+            loss = figures[-1][0]
+        else:
+            loss = train_sgd(*args)
+        runs.append((weights, bias, loss))
+    np.testing.assert_array_equal(runs[0][0], runs[1][0])
+    np.testing.assert_array_equal(runs[0][1], runs[1][1])
+    assert runs[0][2] == runs[1][2]
+    accuracies = [a for _, a in figures]
+    assert all(0.0 <= a <= 1.0 for a in accuracies)
+    assert accuracies[-1] == 1.0 and accuracies[0] < 1.0  # learnt, not at first
+
+
+def test_training_accuracy_counts_the_top_class():
+    """A model that already knows the answer: every step's top class is right; with the
+    labels swapped, none is (two classes as one logistic column too)."""
+    indptr, indices = _csr(ROWS)
+    weights = np.zeros((5, 3), np.float32)
+    weights[[0, 1, 2], [0, 1, 2]] = 5.0
+    empty = np.zeros(1, np.int64), np.zeros(0, np.int32)
+    for labels, expected in ((LABELS, 1.0), ((LABELS + 1) % 3, 0.0)):
+        _, accuracy = sgd_epochs(indptr, indices, labels.astype(np.int32), *empty, False,
+                                 np.ones((5, 1), np.float32), weights.copy(),
+                                 np.zeros(3, np.float32), np.ones(len(ROWS), np.float32), 1,
+                                 1e-9, 0.0, np.array([1], np.uint64), np.arange(len(ROWS)),
+                                 np.ones(1), 0, 1)
+        assert accuracy == expected
+    # one column: feature 0 says positive
+    positive = np.array([r[0] == 0 for r in ROWS])
+    label_indptr = np.concatenate([[0], np.cumsum(positive)]).astype(np.int64)
+    column = np.zeros((5, 1), np.float32)
+    column[0], column[[1, 2]] = 5.0, -5.0
+    _, accuracy = sgd_epochs(indptr, indices, np.zeros(len(ROWS), np.int32), label_indptr,
+                             np.zeros(positive.sum(), np.int32), True,
+                             np.ones((5, 1), np.float32), column, np.zeros(1, np.float32),
+                             np.ones(len(ROWS), np.float32), 1, 1e-9, 0.0,
+                             np.array([1], np.uint64), np.arange(len(ROWS)), np.ones(1), 0, 1)
+    assert accuracy == 1.0

@@ -17,6 +17,13 @@ trained again on all the data. The out-of-fold predictions of the mix are
 kept (``oof_logits``): they are honest validation figures for the model;
 ``train_logits`` are the final model's on its training data.
 
+The bag has no network epochs, but its NB-LR member trains by SGD for
+``epochs`` epochs: the one trained without the first fold records them
+(``history``, Keras' keys: loss and accuracy, the means over each epoch's
+steps, and val_loss, val_accuracy, on the first fold after each epoch; p@1
+for accuracy with multi-label data; ``history_source`` says so in words).
+Without folds the history is the final member's, on the training data only.
+
 With ``select_features``, the character n-grams are kept or dropped on the
 evidence of the first fold (held-out log loss of NB-LR with and without
 them) before the rest is trained. The work is bounded: on large data with
@@ -86,6 +93,8 @@ class NgramBag:
         self.final = PowerCalibration(self.multilabel)
         self.oof_logits = None
         self.train_logits = None
+        self.history = None
+        self.history_source = None
         self.report = {}
 
     # -- members -------------------------------------------------------------
@@ -97,12 +106,13 @@ class NgramBag:
             members.append(NaiveBayes())
         return members
 
-    def _train(self, rows, labels, label_rows, weight, seed):
+    def _train(self, rows, labels, label_rows, weight, seed, watch=None):
+        """Fitted members; ``watch``: see :meth:`LogisticRegression.fit`."""
         members = self._new_members(seed)
         for member in members:
             if isinstance(member, LogisticRegression):
                 member.fit(rows, labels, self.features.n_features, self.n_classes, weight,
-                           label_rows)
+                           label_rows, watch)
             else:
                 member.fit(rows, labels, self.features.n_features, self.n_classes, weight)
         return members
@@ -140,7 +150,8 @@ class NgramBag:
             else:
                 self.report["character_ngrams"] = True
         if fold_of is not None:
-            oof = self._out_of_fold(rows, labels, label_rows, sample_weight, fold_of, folds)
+            oof = self._out_of_fold(rows, labels, label_rows, truth, sample_weight, fold_of,
+                                    folds)
             self._fit_stack(oof, truth, sample_weight)
             self.oof_logits = self._mixed(oof)
             if self.calibrate:
@@ -151,27 +162,38 @@ class NgramBag:
             self.calibrations = [PowerCalibration(self.multilabel) for _ in
                                  self._new_members(0)]
             self.mix = np.full(len(self.calibrations), 1.0 / len(self.calibrations))
-        self.members = self._train(rows, labels, label_rows, sample_weight, self.seed)
+        watch = {} if fold_of is None else None
+        self.members = self._train(rows, labels, label_rows, sample_weight, self.seed, watch)
+        if watch is not None:
+            self.history = self.members[0].history
+            self.history_source = "NB-LR member on all the training data (no folds)"
         self.train_logits = self._calibrated([m.decision_function(rows) for m in self.members])
         self.report.update({"folds": folds if fold_of is not None else 0,
                             "features": self.features.n_features,
                             "seconds": time.perf_counter() - started})
         return self
 
-    def _out_of_fold(self, rows, labels, label_rows, weight, fold_of, folds):
+    def _out_of_fold(self, rows, labels, label_rows, truth, weight, fold_of, folds):
         """Each member's out-of-fold logits: list of float32 (n, C). The folds train in
-        ``threads`` parallel threads (the kernels release the GIL)."""
+        ``threads`` parallel threads (the kernels release the GIL). NB-LR without the
+        first fold records its ``history`` (``truth``: labels or targets)."""
         def one_fold(k):
             train, held = np.flatnonzero(fold_of != k), np.flatnonzero(fold_of == k)
-            members = self._train(rows.take(train), labels[train], _take(label_rows, train),
-                                  None if weight is None else weight[train], self.seed + 1 + k)
-            held_rows = rows.take(held)
-            return held, [member.decision_function(held_rows) for member in members]
+            train_rows, held_rows = rows.take(train), rows.take(held)
+            watch = {"val_": (held_rows, truth[held])} if k == 0 else None
+            members = self._train(train_rows, labels[train], _take(label_rows, train),
+                                  None if weight is None else weight[train], self.seed + 1 + k,
+                                  watch)
+            return held, members[0].history, [m.decision_function(held_rows) for m in members]
 
         with ThreadPoolExecutor(max_workers=max(1, min(self.threads, folds))) as pool:
             results = list(pool.map(one_fold, range(folds)))
-        oof = [np.zeros((len(rows), self.n_classes), np.float32) for _ in results[0][1]]
-        for held, scores in results:
+        self.history = results[0][1]
+        self.history_source = (f"NB-LR member trained on folds 2-{folds} of {folds} and "
+                               "validated on fold 1, before calibration; training figures "
+                               "are the means over each epoch's steps")
+        oof = [np.zeros((len(rows), self.n_classes), np.float32) for _ in results[0][2]]
+        for held, _, scores in results:
             for out, z in zip(oof, scores):
                 out[held] = z
         return oof

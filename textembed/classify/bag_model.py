@@ -15,6 +15,9 @@ class BagModel:
         self.owner = owner
         self.model = None
         self.train_scores = None
+        self.history = None
+        self.history_source = None
+        self.heldout_index = None
         self.report = {}
         self.quantized = False
 
@@ -36,6 +39,7 @@ class BagModel:
         self.model.fit(train.texts, labels=None if o.multilabel_ else train.y,
                        label_rows=train.label_rows, targets=train.targets)
         self.train_scores = (self.model.train_logits, truth)
+        self.history, self.history_source = self.model.history, self.model.history_source
         bag_report = self.model.report
         self.report = {"train_seconds": bag_report["seconds"], "epochs": o.epochs,
                        "folds": bag_report["folds"], "features": bag_report["features"],
@@ -48,6 +52,7 @@ class BagModel:
                        f"{bag_report['folds']} folds, {bag_report['seconds']:.1f} s")
         if self.model.oof_logits is None:
             return None
+        self.heldout_index = np.arange(len(train.texts))
         return self.model.oof_logits, truth
 
     def decision_function(self, texts, batch_size=256):

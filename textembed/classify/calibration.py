@@ -155,3 +155,27 @@ class PowerCalibration:
 
     def get_config(self):
         return {"multilabel": self.multilabel, "scale": self.scale, "power": self.power}
+
+
+def reliability(confidence, correct, bins=ECE_BINS):
+    """The figures of a reliability diagram: predictions grouped into ``bins`` equal-width
+    bins of their confidence.
+
+    confidence: float (n,) in [0, 1] (the top probability); correct: bool (n,).
+    Returns {"edges": float64 (bins + 1,), "count": int64 (bins,), "confidence" and
+    "accuracy": float64 (bins,) means of each bin (nan where empty), "ece": the
+    count-weighted mean of |confidence - accuracy| (as
+    :func:`expected_calibration_error`)}.
+    """
+    confidence = np.asarray(confidence, np.float64)
+    correct = np.asarray(correct, bool)
+    which = np.minimum((confidence * bins).astype(np.int64), bins - 1)
+    count = np.bincount(which, minlength=bins)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        mean_confidence = np.bincount(which, confidence, bins) / count
+        accuracy = np.bincount(which, correct, bins) / count
+    filled = count > 0
+    ece = float(np.sum(np.abs(mean_confidence - accuracy)[filled] * count[filled])
+                / max(len(confidence), 1)) if len(confidence) else float("nan")
+    return {"edges": np.linspace(0.0, 1.0, bins + 1), "count": count,
+            "confidence": mean_confidence, "accuracy": accuracy, "ece": ece}

@@ -119,7 +119,8 @@ class LogisticRegression:
     step, times the learning rate), nb_scale (multiply features by their
     naive-Bayes ratios; single-label only), seed.
     After fit: ``weights`` float32 (n_features, n_classes), ``bias``,
-    ``scale`` float32 (n_features, n_classes or 1), ``loss`` (last epoch).
+    ``scale`` float32 (n_features, n_classes or 1), ``loss`` (last epoch),
+    ``history`` (per-epoch figures of the ``watch`` sets, or None).
     """
 
     def __init__(self, epochs=10, learning_rate=0.05, l2=1e-4, nb_scale=True, multilabel=False,
@@ -133,10 +134,20 @@ class LogisticRegression:
         self.weights = self.bias = self.scale = None
         self.binary = False
         self.loss = None
+        self.history = None
 
-    def fit(self, rows, labels, n_features, n_classes, sample_weight=None, label_rows=None):
+    def fit(self, rows, labels, n_features, n_classes, sample_weight=None, label_rows=None,
+            watch=None):
         """labels: int32 (n,) (single-label) or None with ``label_rows`` (SparseRows of
-        each example's classes, multi-label)."""
+        each example's classes, multi-label).
+
+        watch: None, or {prefix: (rows, truth)} scored after every epoch (truth:
+        int (m,) classes, or bool (m, C) targets for multi-label data); then
+        ``history`` maps "loss" and "accuracy" (the means over each epoch's steps,
+        as Keras reports them), and ``prefix + "loss"`` and ``prefix + "accuracy"``
+        to one float per epoch ("p@1" instead of "accuracy" for multi-label data).
+        The weights are the same with or without it.
+        """
         weight = _ones(len(rows)) if sample_weight is None else sample_weight
         # two classes: one logistic model of class 1 (scores [-z/2, z/2])
         self.binary = not self.multilabel and n_classes == 2
@@ -162,13 +173,43 @@ class LogisticRegression:
         self.scale = np.ascontiguousarray(scale)
         self.weights = np.zeros((n_features, columns), np.float32)
         self.bias = np.zeros(columns, np.float32)
-        from ..kernels.linear_kernels import train_sgd
+        from ..kernels.linear_kernels import sgd_epochs, train_sgd
         rng_state = np.random.SeedSequence(self.seed).generate_state(1, dtype=np.uint64)
-        self.loss = train_sgd(rows.indptr, rows.indices, np.asarray(labels, np.int32),
-                              label_indptr, label_indices, self.multilabel or self.binary,
-                              self.scale, self.weights, self.bias, weight, self.epochs,
-                              self.learning_rate, self.l2, rng_state)
+        args = (rows.indptr, rows.indices, np.asarray(labels, np.int32), label_indptr,
+                label_indices, self.multilabel or self.binary, self.scale, self.weights,
+                self.bias, weight, self.epochs, self.learning_rate, self.l2, rng_state)
+        if watch is None:
+            self.loss = train_sgd(*args)
+            return self
+        # One epoch per call, the run's state carried between them (same weights).
+        order, decay = np.arange(len(rows), dtype=np.int64), np.ones(1)
+        hit = "p@1" if self.multilabel else "accuracy"
+        self.history = {"loss": [], hit: []}
+        for epoch in range(self.epochs):
+            self.loss, accuracy = sgd_epochs(*args, order, decay, epoch, epoch + 1)
+            self.history["loss"].append(self.loss)
+            self.history[hit].append(accuracy)
+            self._record(watch, np.float32(decay[0]))
         return self
+
+    def _record(self, watch, decay):
+        """Append the loss and accuracy of each watched set to ``history`` (the true
+        weights are ``decay`` times the stored ones until the last epoch)."""
+        from .calibration import log_loss
+        weights = self.weights if decay == 1 else self.weights * decay
+        for prefix, (rows, truth) in watch.items():
+            z = scores(rows, self.scale, weights, self.bias)
+            if self.binary:
+                z = np.concatenate([-0.5 * z, 0.5 * z], axis=1)
+            top = z.argmax(axis=1)
+            if self.multilabel:
+                name, hits = "p@1", truth[np.arange(len(top)), top]
+            else:
+                name, hits = "accuracy", top == truth
+            self.history.setdefault(prefix + "loss", []).append(
+                log_loss(z, truth, self.multilabel))
+            self.history.setdefault(prefix + name, []).append(
+                float(np.mean(hits)) if len(hits) else float("nan"))
 
     def decision_function(self, rows):
         z = scores(rows, self.scale, self.weights, self.bias)

@@ -93,8 +93,13 @@ class TextClassifier:
     (``learning_rate``, ``l2``, ``dropout``, ...).
 
     After :meth:`fit`: ``classes_`` (sorted label strings), ``multilabel_``,
+    ``heldout_`` (the training examples scored by models that did not see them: the
+    bag's out-of-fold scores, a network's held-out part; (index int64 (m,) into the
+    training texts, logits float64 (m, C)), or None with validation data given; not
+    saved),
     ``metrics_`` (dict), ``model`` (the Sequential of a network, the NgramBag
-    of the bag), and for networks ``tokenizer``, ``preprocessing_``, ``history``.
+    of the bag), ``history`` (per-epoch figures), and for networks ``tokenizer``,
+    ``preprocessing_``.
     """
 
     def __init__(self, arch="default", epochs=None, batch_size=None, maxlen=None, num_words=None,
@@ -151,6 +156,7 @@ class TextClassifier:
         self.metrics_ = None
         self.backend = None
         self.shift_ = None
+        self.heldout_ = None
 
     @property
     def kind(self):
@@ -172,7 +178,11 @@ class TextClassifier:
 
     @property
     def history(self):
-        return getattr(self.backend, "history", None)
+        """Per-epoch figures, Keras' ``History.history``: {"loss": [float, ...],
+        "accuracy": [...], "val_loss": [...], "val_accuracy": [...]} (``p@1`` for
+        accuracy with multi-label data), or None; ``metrics_["history_source"]`` says
+        which model and data they describe. Saved in metrics.json."""
+        return None if self.metrics_ is None else self.metrics_.get("history")
 
     @property
     def coverage_(self):
@@ -220,6 +230,9 @@ class TextClassifier:
             self.shift_ = self._weigh_classes(train, validation)
             shifted = lambda pair: None if pair is None else (pair[0] + self.shift_,  # noqa
                                                               pair[1])
+            index = getattr(self.backend, "heldout_index", None)
+            self.heldout_ = (None if valid is not None or validation is None or index is None
+                             else (index, shifted(validation)[0]))
             self.metrics_ = self._final_metrics(shifted(train_scores), shifted(validation),
                                                 test)
         return self
@@ -317,6 +330,10 @@ class TextClassifier:
             metrics.update(self._scores("test", self.decision_function(test.texts),
                                         self._truth(test)))
         metrics.update(self.backend.report)
+        if self.backend.history:
+            metrics["history"] = {k: [float(v) for v in values]
+                                  for k, values in self.backend.history.items()}
+            metrics["history_source"] = self.backend.history_source
         metrics.update({"num_classes": len(self.classes_), "seed": self.seed,
                         "calibrated": self.calibrate})
         if self.class_weight is not None:
@@ -476,6 +493,9 @@ class TextClassifier:
         if self.metrics_ is not None:
             self.metrics_.update(features=self.backend.report["features"],
                                  quantized=bool(quantize), cutoff=cutoff)
+            source = self.metrics_.get("history_source")
+            if cutoff is not None and source and not source.endswith("before the cutoff"):
+                self.metrics_["history_source"] = source + ", before the cutoff"
         return self
 
     # -- saving -------------------------------------------------------------------------

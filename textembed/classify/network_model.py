@@ -59,6 +59,8 @@ class NetworkModel:
         self.preprocessing_ = None
         self.model = None
         self.history = None
+        self.history_source = None
+        self.heldout_index = None
         self.coverage_ = None
         self.calibration = None
         self.report = {}
@@ -107,6 +109,7 @@ class NetworkModel:
             members, self.preprocessing_["width"], name=f"classifier_{o.arch}")
         self.report["train_seconds"] = time.perf_counter() - start
         self.history = history.history
+        self.history_source = self._history_source(holdouts, valid)
         epochs_run = len(history.epoch)
         validation = self._validation(members, x_all, train.y, x_valid, valid, holdouts)
         p = self.preprocessing_
@@ -152,6 +155,20 @@ class NetworkModel:
         if k > 1:
             return Holdouts(plans, everything)
         return Holdouts(plans, plans[0][0], shared=folds[0])
+
+    def _history_source(self, holdouts, valid):
+        """What ``history`` describes, in words."""
+        n = len(holdouts.members)
+        which = "the network" if n == 1 else f"the last of {n} averaged networks"
+        if holdouts.members[-1][1] is not None:
+            held = "its own held-out part" if holdouts.shared is None else "a held-out part"
+            validated = f"validated on {held} of the training data"
+        elif valid is not None:
+            validated = "validated on the validation data"
+        else:
+            validated = "no validation data"
+        return (f"{which}, {validated}; training figures are the means over each epoch's "
+                "batches (as Keras reports them)")
 
     def _fit_preprocessing(self, texts, vocabulary_idx):
         """Fit the tokenizer, choose maxlen and the embedding size; returns the int32
@@ -288,9 +305,11 @@ class NetworkModel:
         if holdouts.shared is None and holdouts.members[0][1] is not None:
             parts = [(_log(m.predict(x_all[v], batch_size=512)), y_all[v])
                      for m, (_, v) in zip(members, holdouts.members)]
+            self.heldout_index = np.concatenate([v for _, v in holdouts.members])
             return np.concatenate([p[0] for p in parts]), np.concatenate([p[1] for p in parts])
         if holdouts.shared is not None and len(holdouts.shared):
             shared = holdouts.shared
+            self.heldout_index = shared
             return _log(self.model.predict(x_all[shared], batch_size=512)), y_all[shared]
         if x_given is not None and len(x_given):
             return _log(self.model.predict(x_given, batch_size=512)), valid.y

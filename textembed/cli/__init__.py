@@ -1,10 +1,10 @@
 """The ``textembed`` command-line tool.
 
 Each command parses its options, calls the library and prints. The commands
-live in one module per family (:mod:`.text`, :mod:`.vectors`,
-:mod:`.classify`), imported only when a command is looked up, and those
-import numpy and numba inside the commands, so ``--help`` and ``--version``
-answer at once. Every user mistake ends in one line on standard error and a
+live in one module per family (:mod:`.text`, :mod:`.vectors`, :mod:`.classify`,
+:mod:`.inspect`, :mod:`.report`), imported only when a command is looked up, and
+those import numpy, numba and matplotlib inside the commands, so ``--help`` and
+``--version`` answer at once. Every user mistake ends in one line on standard error and a
 non-zero exit: 2 for usage errors, 1 for data errors, 130 for Ctrl-C; a reader
 closing standard output early (``| head``) ends the command quietly with 0.
 """
@@ -31,6 +31,8 @@ _COMMANDS = {
     "explain": ("inspect", "explain"),
     "embed": ("inspect", "embed"),
     "serve": ("serve", "serve"),
+    "report": ("report", "report"),
+    "plot": ("report", "plot"),
     "test-classifier": ("classify", "test_classifier"),
 }
 

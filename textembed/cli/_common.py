@@ -86,6 +86,16 @@ def warn_replaced(name, count, encoding):
              "(is the file in another encoding? try --encoding latin-1)")
 
 
+def need_matplotlib(who):
+    """InputError ("``who`` needs matplotlib: pip install 'textembed[plot]'") unless the
+    optional matplotlib is installed; call it before the long work."""
+    from ..plotting import MissingMatplotlib, require_matplotlib
+    try:
+        require_matplotlib(who)
+    except MissingMatplotlib as error:
+        raise InputError(str(error)) from None
+
+
 # -- reading and writing -----------------------------------------------------------
 
 def progress_lines(source, description, quiet):

@@ -11,9 +11,9 @@ from ..classify.architectures import ARCH_NAMES, ARCHITECTURES, DEFAULT_ARCH, \
     DEFAULT_VALIDATION_SPLIT
 from ..io import InputError, atomic_output, check_input_file, check_output_path
 from ..progress import stderr_is_terminal
-from ._common import (STDIN_NAME, batches, encoding_option, info, output_option, output_stream,
-                      progress_lines, quiet_option, seed_option, threads_option, warn,
-                      warn_replaced)
+from ._common import (STDIN_NAME, batches, encoding_option, info, need_matplotlib,
+                      output_option, output_stream, progress_lines, quiet_option, seed_option,
+                      threads_option, warn, warn_replaced)
 from ._classify_inputs import (check_labels_known, check_model_target, data_options,
                               default_model_dir, labels_of, read, read_params)
 
@@ -95,13 +95,18 @@ def _accuracy(value):
                    "quantize`).")
 @click.option("--cutoff", type=click.IntRange(min=1), default=None, metavar="N",
               help="Keep the bag's N most important features, trained again on them alone.")
+@click.option("--report", "report_path", default=None, metavar="OUT.html",
+              help="Also write an HTML page about the model (see `textembed report`), judged "
+                   "on --test, else --valid, else the held-out part of TRAIN. Needs "
+                   "matplotlib.")
 @click.option("--force", is_flag=True, help="Replace MODEL_DIR if it exists.")
 @quiet_option("No progress or summary.")
 def train_classifier(train, model_dir, valid, validation_split, test, format_, label_column,
                      text_column, encoding, label_sep, arch, multilabel, class_weight, calibrate,
                      autotune_duration, autotune_metric, params_file, epochs, batch_size,
                      maxlen, num_words, embed_dim, pretrained, freeze_embeddings,
-                     early_stopping, seed, threads, cv, quantize_, cutoff, force, quiet):
+                     early_stopping, seed, threads, cv, quantize_, cutoff, report_path, force,
+                     quiet):
     """Train a text classifier on TRAIN, a file of labelled lines.
 
     TRAIN is a text file (plain, .gz or .bz2) or - for standard input, in one
@@ -129,7 +134,8 @@ def train_classifier(train, model_dir, valid, validation_split, test, format_, l
         raise click.UsageError("give --valid or --validation-split, not both")
     if cv is not None:
         for name, value in (("--valid", valid), ("--test", test),
-                            ("--validation-split", validation_split)):
+                            ("--validation-split", validation_split),
+                            ("--report", report_path)):
             if value is not None:
                 raise click.UsageError(f"{name} does not combine with --cv (each fold is "
                                        "tested on the part of TRAIN it was not trained on)")
@@ -152,6 +158,9 @@ def train_classifier(train, model_dir, valid, validation_split, test, format_, l
 
     if pretrained is not None:
         check_input_file(pretrained, f"--pretrained {pretrained}")
+    if report_path is not None:
+        check_output_path(report_path)
+        need_matplotlib("textembed train-classifier --report")
     if cv is not None:
         if model_dir is not None:
             check_output_path(model_dir)
@@ -170,6 +179,7 @@ def train_classifier(train, model_dir, valid, validation_split, test, format_, l
         multilabel = bool(data.multi_label)
     train_name = STDIN_NAME if train == "-" else train
     extra = {}
+    valid_data = test_data = None
     if valid is not None:
         valid_data = read(valid, what="valid", min_classes=1, multilabel=multilabel, **reading)
         check_labels_known(valid_data, data.classes, train_name)
@@ -221,6 +231,9 @@ def train_classifier(train, model_dir, valid, validation_split, test, format_, l
         classifier.compact(cutoff=cutoff, quantize=quantize_, texts=data.texts, labels=labels)
     classifier.save(model_dir, force=force)
     m = classifier.metrics_
+    if report_path is not None:
+        _write_report(report_path, classifier, model_dir, data, labels, train_name,
+                      (valid, valid_data), (test, test_data), quiet)
     if classifier.kind != "network":
         _report_bag(classifier, model_dir, time.perf_counter() - started, quiet)
         return
@@ -245,6 +258,31 @@ def train_classifier(train, model_dir, valid, validation_split, test, format_, l
           f"{m.get('train_seconds', 0):.1f} s ({m.get('seconds_per_epoch', 0):.2f} s/epoch"
           f"{restored}); accuracy {accuracies}; {time.perf_counter() - started:.1f} s in all; "
           f"saved to {model_dir}", quiet)
+
+
+def _write_report(path, classifier, model_dir, data, labels, train_name, valid, test, quiet):
+    """The report page of the model just trained, judged on the test data, else the
+    validation data, else the training examples it scored without having seen them."""
+    from ..classify.calibration import probabilities
+    from ..classify.report import Evaluation, report_page
+    from .report import write_page
+
+    multilabel = classifier.multilabel_
+    evaluation = None
+    for option, (name, given) in (("--test", test), ("--valid", valid)):
+        if given is not None:
+            evaluation = Evaluation(f"{option} {given.path}", given.texts,
+                                    labels_of(given, multilabel))
+            break
+    if evaluation is None and classifier.heldout_ is not None:
+        index, z = classifier.heldout_
+        evaluation = Evaluation(
+            f"TRAIN {train_name}, held out", [data.texts[i] for i in index],
+            [labels[i] for i in index], probabilities(z, multilabel),
+            note="each text scored by a model trained without it, as for the validation "
+                 "figures; the coloured words are the final model's")
+    write_page(path, report_page(classifier, evaluation, title=str(model_dir)))
+    info(f"report written to {path}", quiet)
 
 
 def _report_bag(classifier, model_dir, seconds, quiet):

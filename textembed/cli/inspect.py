@@ -7,6 +7,7 @@ import time
 
 import click
 
+from ..classify.pages import highlighted
 from ..io import InputError, atomic_output, check_input_file, check_output_path
 from ._common import (batches, encoding_option, info, output_option, output_stream,
                       progress_lines, quiet_option, threads_option, warn_replaced)
@@ -89,19 +90,6 @@ def _line(e, as_json):
         return json.dumps(e, ensure_ascii=False)
     tokens = " ".join(f"{t}:{w:+.3f}" for t, w in e["tokens"])
     return f"{e['label']}\t{e['probability']:.4f}\t{tokens}"
-
-
-def highlighted(tokens):
-    """HTML of tokens on a red (against) to green (for) background by weight."""
-    largest = max([abs(w) for _, w in tokens] + [1e-9])
-    spans = []
-    for token, weight in tokens:
-        strength = min(abs(weight) / largest, 1.0)
-        colour = (f"rgba(0,150,60,{strength:.2f})" if weight > 0
-                  else f"rgba(210,40,40,{strength:.2f})")
-        spans.append(f'<span class="t" style="background:{colour}" '
-                     f'title="{weight:+.4f}">{html.escape(token)}</span>')
-    return " ".join(spans)
 
 
 def explanations_page(explained, model_dir):

@@ -63,6 +63,25 @@ def _step(indptr, indices, scale, weights, i, step_size, z):
                 weights[f, c] -= s * z[c]
 
 
+@njit(cache=True, inline="always")
+def _hit(z, i, multilabel, labels, label_indptr, label_indices):
+    """1.0 if the scores ``z`` of example i put a true class first (the first of equal
+    scores), else 0.0. One logistic column (two classes): whether ``z[0] > 0`` says
+    rightly that example i has the class."""
+    if multilabel and z.size == 1:
+        return 1.0 if (z[0] > 0.0) == (label_indptr[i + 1] > label_indptr[i]) else 0.0
+    best = 0
+    for c in range(1, z.size):
+        if z[c] > z[best]:
+            best = c
+    if not multilabel:
+        return 1.0 if best == labels[i] else 0.0
+    for p in range(label_indptr[i], label_indptr[i + 1]):
+        if label_indices[p] == best:
+            return 1.0
+    return 0.0
+
+
 @njit(cache=True, nogil=True)
 def train_sgd(indptr, indices, labels, label_indptr, label_indices, multilabel, scale,
               weights, bias, sample_weight, epochs, learning_rate, l2, rng_state):
@@ -72,25 +91,49 @@ def train_sgd(indptr, indices, labels, label_indptr, label_indices, multilabel, 
     label_indices: the classes of each example as CSR (multi-label, else
     empty); rng_state: uint64 (1,) splitmix64 state of the shuffles.
     """
+    order = np.arange(indptr.size - 1)
+    decay = np.ones(1)
+    loss, _ = sgd_epochs(indptr, indices, labels, label_indptr, label_indices, multilabel,
+                         scale, weights, bias, sample_weight, epochs, learning_rate, l2,
+                         rng_state, order, decay, 0, epochs)
+    return loss
+
+
+@njit(cache=True, nogil=True)
+def sgd_epochs(indptr, indices, labels, label_indptr, label_indices, multilabel, scale,
+               weights, bias, sample_weight, epochs, learning_rate, l2, rng_state, order,
+               decay, first, stop):
+    """Epochs ``first`` to ``stop - 1`` of a :func:`train_sgd` run of ``epochs`` epochs;
+    returns (mean loss, accuracy) of the last one run, means over its steps (each
+    example scored just before its step, as Keras reports training figures);
+    accuracy: the top class is a true one (:func:`_hit`).
+
+    The run's state between calls: ``weights``, ``bias``, ``rng_state``, ``order``
+    int64 (n,) (the example order, shuffled in place each epoch; np.arange(n) at
+    first) and ``decay`` float64 (1,) (the L2 decay not yet folded into the
+    weights: the true weights are ``decay[0] * weights``; 1.0 at first). The last
+    epoch folds it in. Calling epoch by epoch gives bit for bit the weights of one
+    call for all of them (the learning rate falls over the whole run).
+    """
     n = indptr.size - 1
     n_classes = bias.size
-    order = np.arange(n)
     z = np.empty(n_classes, np.float64)
     total_steps = max(epochs * n, 1)
-    step = 0
-    shared = 1.0  # the L2 decay of every weight so far: true weight = shared * stored
-    loss = 0.0
-    for _ in range(epochs):
+    step = first * n
+    shared = decay[0]  # the L2 decay of every weight so far: true weight = shared * stored
+    loss = hits = 0.0
+    for _ in range(first, stop):
         for i in range(n - 1, 0, -1):
             j = rng_below(rng_state, i + 1)
             order[i], order[j] = order[j], order[i]
-        loss = 0.0
+        loss = hits = 0.0
         for k in range(n):
             i = order[k]
             rate = learning_rate * (1.0 - step / total_steps)
             step += 1
             _scores(indptr, indices, scale, weights, bias, i, shared, z)
             w = sample_weight[i]
+            hits += w * _hit(z, i, multilabel, labels, label_indptr, label_indices)
             if multilabel:
                 for c in range(n_classes):
                     z[c] = 1.0 / (1.0 + np.exp(-z[c]))
@@ -116,8 +159,12 @@ def train_sgd(indptr, indices, labels, label_indptr, label_indices, multilabel, 
                 weights *= np.float32(shared)
                 shared = 1.0
         loss /= max(n, 1)
-    weights *= np.float32(shared)
-    return loss
+        hits /= max(n, 1)
+    if stop >= epochs:
+        weights *= np.float32(shared)
+        shared = 1.0
+    decay[0] = shared
+    return loss, hits
 
 
 @njit(cache=True, nogil=True)
