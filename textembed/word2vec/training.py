@@ -137,8 +137,10 @@ def train(corpus, dim=DEFAULTS["dim"], window=DEFAULTS["window"],
                 f"{encoded.n_tokens:,} tokens); lower min_count or give more text")
         encode_seconds = time.perf_counter() - started
         release_free_memory()
-        syn0, syn1, loss = _train_epochs(ids_path, vocab, dim, window, negative, sample,
-                                         epochs, alpha, min_alpha, threads, seed, progress)
+        syn0, syn1 = initial_weights(len(vocab), dim, seed)
+        step = skipgram_step(syn0, syn1, vocab, window, negative, sample, seed)
+        loss = _train_epochs(ids_path, vocab, step, epochs, alpha, min_alpha, threads,
+                             progress)
     wall = time.perf_counter() - started
     vectors = WordVectors(vocab.words, syn0, counts=vocab.counts, pruned=vocab.pruned,
                           min_count=min_count)
@@ -151,15 +153,32 @@ def train(corpus, dim=DEFAULTS["dim"], window=DEFAULTS["window"],
     return vectors
 
 
-def _train_epochs(ids_path, vocab, dim, window, negative, sample, epochs, alpha, min_alpha,
-                  threads, seed, progress):
+def initial_weights(rows, dim, seed):
+    """(syn0, syn1) float32 (rows, dim): word2vec's start, input rows uniform in
+    [-0.5/dim, 0.5/dim), output rows zero."""
+    rng = np.random.default_rng(seed)
+    syn0 = ((rng.random((rows, dim), dtype=np.float32) - 0.5) / dim).astype(np.float32)
+    return syn0, np.zeros((rows, dim), np.float32)
+
+
+def skipgram_step(syn0, syn1, vocab, window, negative, sample, seed):
+    """The training step of plain skip-gram: ``step(job, alpha_start, alpha_end, epoch,
+    index) -> (words, loss sum, pairs)`` updating syn0 and syn1 in place."""
     from ..kernels.word2vec_kernels import train_block
 
-    rng = np.random.default_rng(seed)
-    syn0 = ((rng.random((len(vocab), dim), dtype=np.float32) - 0.5) / dim).astype(np.float32)
-    syn1 = np.zeros((len(vocab), dim), np.float32)
     keep = vocab.keep_thresholds(sample)
     accept, alias = vocab.negative_table()
+
+    def step(job, alpha_start, alpha_end, epoch, index):
+        return train_block(job, syn0, syn1, keep, accept, alias, window, negative,
+                           alpha_start, alpha_end, seed, epoch, index, MAX_SENTENCE)
+    return step
+
+
+def _train_epochs(ids_path, vocab, step, epochs, alpha, min_alpha, threads, progress):
+    """Run ``step`` over every job of every epoch in a pool of threads, the learning
+    rate falling linearly from alpha to min_alpha over the training words; returns
+    the loss of the last jobs (a moving window)."""
     total = vocab.train_words * epochs
     span = alpha - min_alpha
 
@@ -167,9 +186,7 @@ def _train_epochs(ids_path, vocab, dim, window, negative, sample, epochs, alpha,
         return alpha - span * min(done / total, 1.0)
 
     def run(job, start, words, epoch, index):
-        return train_block(job, syn0, syn1, keep, accept, alias, window, negative,
-                           rate(start), rate(start + words), seed, epoch, index,
-                           MAX_SENTENCE)
+        return step(job, rate(start), rate(start + words), epoch, index)
 
     bar = _Progress(total, progress)
     loss_sum = 0.0
@@ -200,8 +217,7 @@ def _train_epochs(ids_path, vocab, dim, window, negative, sample, epochs, alpha,
     finally:
         pool.shutdown(wait=True)
         bar.close()
-    final_loss = sum(s for s, _ in recent) / max(sum(p for _, p in recent), 1)
-    return syn0, syn1, final_loss
+    return sum(s for s, _ in recent) / max(sum(p for _, p in recent), 1)
 
 
 def _account(future, bar, rate, done, recent, loss_sum, loss_pairs):
