@@ -359,6 +359,7 @@ def predict(model_dir, input_path, output, proba, k, threshold, encoding, thread
     """
     from ..classify.data import read_lines
     from ..classify.model_dir import is_model_dir
+    from ..classify.prediction import prediction_lines
 
     started = time.perf_counter()
     if not is_model_dir(model_dir):
@@ -369,24 +370,11 @@ def predict(model_dir, input_path, output, proba, k, threshold, encoding, thread
     if input_path != "-":
         check_input_file(input_path)
     classifier = _load_classifier(model_dir, threads)
-    classes = classifier.classes_
     source = read_lines(input_path, encoding)
     n_lines = 0
     with output_stream(output) as out:
         for chunk in batches(progress_lines(source, "predicting", quiet), _PREDICT_CHUNK):
-            if k > 1 or threshold is not None:
-                kept = classifier.top_labels(classifier.predict_proba(chunk), k, threshold)
-                rows = ["\t".join(f"{classes[i]}:{p:.4f}" if proba else classes[i]
-                                  for i, p in ranked) for ranked in kept]
-            elif proba:
-                probabilities = classifier.predict_proba(chunk)
-                rows = []
-                for p in probabilities:
-                    best = int(p.argmax())
-                    rows.append(classes[best] + "\t" + "\t".join(
-                        f"{c}:{v:.4f}" for c, v in zip(classes, p.tolist())))
-            else:
-                rows = classifier.predict(chunk)
+            rows = prediction_lines(classifier, chunk, k, threshold, proba)
             out.write("\n".join(rows) + "\n")
             n_lines += len(chunk)
     warn_replaced(source.name, source.replaced, encoding)
