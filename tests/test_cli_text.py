@@ -482,7 +482,7 @@ def test_binary_stdin(invoke):
     (["vocab", "SMALL", "--min-count", "-1"], "--min-count"),
     (["vocab", "SMALL", "--bogus"], "--bogus"),
     (["tokenize"], "INPUT"),
-    (["vocab", "SMALL", "extra"], "extra"),
+    (["vocab", "SMALL", "extra"], "several INPUTs need --engine dask"),
     (["tokenize", "SMALL", "--split", ""], "split"),
 ])
 def test_usage_errors(invoke, small, args, fragment):

@@ -68,6 +68,25 @@ def output_option(help, name="output", metavar=None):
     return click.option("-o", "--output", name, default=None, metavar=metavar, help=help)
 
 
+def engine_options(what):
+    """``--engine``, ``--scheduler`` and ``--workers`` of a command that can run on Dask;
+    ``what`` says what the cluster does."""
+    return options(
+        click.option("--engine", type=click.Choice(["local", "dask"]), default="local",
+                     show_default=True, help=f"Where to {what}: this process, or a Dask "
+                                             "cluster (pip install 'textembed[dask]')."),
+        click.option("--scheduler", default=None, metavar="tcp://HOST:PORT",
+                     help="The Dask scheduler to use (implies --engine dask)."),
+        click.option("--workers", "dask_workers", type=click.IntRange(min=1), default=None,
+                     help="Without --scheduler: a local Dask cluster of this many worker "
+                          "processes (implies --engine dask; default: one per core)."))
+
+
+def uses_dask(engine, scheduler, workers):
+    """Whether the engine options ask for Dask."""
+    return engine == "dask" or scheduler is not None or workers is not None
+
+
 # -- messages --------------------------------------------------------------------
 
 def warn(message):

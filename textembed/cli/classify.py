@@ -11,9 +11,9 @@ from ..classify.architectures import ARCH_NAMES, ARCHITECTURES, DEFAULT_ARCH, \
     DEFAULT_VALIDATION_SPLIT
 from ..io import InputError, atomic_output, check_input_file, check_output_path
 from ..progress import stderr_is_terminal
-from ._common import (STDIN_NAME, batches, encoding_option, info, need_matplotlib,
-                      output_option, output_stream, progress_lines, quiet_option, seed_option,
-                      threads_option, warn, warn_replaced)
+from ._common import (STDIN_NAME, batches, encoding_option, engine_options, info,
+                      need_matplotlib, output_option, output_stream, progress_lines,
+                      quiet_option, seed_option, threads_option, uses_dask, warn, warn_replaced)
 from ._classify_inputs import (check_labels_known, check_model_target, data_options,
                               default_model_dir, labels_of, read, read_params)
 
@@ -335,8 +335,9 @@ def _load_classifier(model_dir, threads=None):
 
 @click.command()
 @click.argument("model_dir", metavar="MODEL_DIR")
-@click.argument("input_path", metavar="[FILE|-]", default="-")
-@output_option("Where to write the predictions (default: standard output).")
+@click.argument("inputs", metavar="[FILE|-]...", nargs=-1)
+@output_option("Where to write the predictions (default: standard output); with --engine "
+               "dask the output directory of part files (required).")
 @click.option("--proba", is_flag=True,
               help="After the label, the probability of each class: "
                    "`label<TAB>class:p<TAB>class:p...`, classes in the model's order; with "
@@ -346,16 +347,23 @@ def _load_classifier(model_dir, threads=None):
 @click.option("--threshold", type=click.FloatRange(0, 1, min_open=True), default=None,
               metavar="P", help="Keep only labels whose probability is at least P (0 < P <= 1); "
                                 "a line may then get none (an empty line).")
+@engine_options("classify")
+@click.option("--force", is_flag=True, help="With --engine dask: replace an existing output "
+                                            "directory.")
 @encoding_option("FILE")
 @threads_option()
 @quiet_option()
-def predict(model_dir, input_path, output, proba, k, threshold, encoding, threads, quiet):
+def predict(model_dir, inputs, output, proba, k, threshold, engine, scheduler, dask_workers,
+            force, encoding, threads, quiet):
     """Classify each line of FILE (default: standard input) with the model in MODEL_DIR.
 
     Writes one output line per input line, blank lines included, so the
     output lines up with the input: the predicted label, or with -k / --threshold
     the labels kept. FILE is plain, .gz or .bz2, or - for standard input; it is
-    read, classified and written in chunks.
+    read, classified and written in chunks. With --engine dask, FILE may be
+    several files, globs, directories or fsspec URLs, and -o OUT_DIR receives
+    part-NNNNN files whose concatenation, in order, is what this command writes
+    for the concatenated input.
     """
     from ..classify.data import read_lines
     from ..classify.model_dir import is_model_dir
@@ -364,6 +372,13 @@ def predict(model_dir, input_path, output, proba, k, threshold, encoding, thread
     started = time.perf_counter()
     if not is_model_dir(model_dir):
         _load_classifier(model_dir)  # raises the error that says why
+    if uses_dask(engine, scheduler, dask_workers):
+        return _predict_on_dask(model_dir, inputs, output, proba, k, threshold, scheduler,
+                                dask_workers, force, encoding, quiet, started)
+    if len(inputs) > 1:
+        raise click.UsageError("several FILEs need --engine dask (or join them first: "
+                               "cat a b | textembed predict MODEL_DIR -)")
+    input_path = inputs[0] if inputs else "-"
     to_stdout = output in (None, "-")
     if not to_stdout:
         check_output_path(output)
@@ -381,6 +396,27 @@ def predict(model_dir, input_path, output, proba, k, threshold, encoding, thread
     seconds = time.perf_counter() - started
     info(f"predict: {n_lines:,} lines classified in {seconds:.1f} s"
           + ("" if to_stdout else f"; written to {output}"), quiet)
+
+
+def _predict_on_dask(model_dir, inputs, output, proba, k, threshold, scheduler, workers, force,
+                     encoding, quiet, started):
+    from ..distributed import dask_driver
+    if not inputs or "-" in inputs:
+        raise click.UsageError("--engine dask reads files, not standard input: name them")
+    if output in (None, "-"):
+        raise click.UsageError("--engine dask writes part files: give their directory with "
+                               "-o OUT_DIR")
+    dask_driver.check_output_dir(output, force)
+    dask_driver.inputs.expand(inputs)  # a missing input: one line, before the cluster starts
+    with dask_driver.connect(scheduler, workers) as client:
+        n = dask_driver.check_workers(client)
+        info(f"predict: classifying on {n} Dask worker{'s' if n > 1 else ''}", quiet)
+        lines, replaced, parts = dask_driver.predict(client, model_dir, inputs, output,
+                                                     encoding, k, threshold, proba,
+                                                     force=force)
+    warn_replaced(", ".join(inputs), replaced, encoding)
+    info(f"predict: {lines:,} lines classified in {time.perf_counter() - started:.1f} s; "
+         f"{parts:,} part files written to {output}", quiet)
 
 
 @click.command("test-classifier")

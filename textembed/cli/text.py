@@ -10,8 +10,9 @@ import click
 
 from .._defaults import DEFAULT_FILTERS
 from ..io import InputError, TextSource, atomic_output, check_output_path
-from ._common import (STDIN_NAME, batches, encoding_option, info, options, output_option,
-                      output_stream, progress_lines, quiet_option, warn_replaced)
+from ._common import (STDIN_NAME, batches, encoding_option, engine_options, info, options,
+                      output_option, output_stream, progress_lines, quiet_option, uses_dask,
+                      warn_replaced)
 
 tokenizer_options = options(
     encoding_option("INPUT"),
@@ -176,34 +177,64 @@ def _tokenizer_problem(tokenizer):
 
 
 @click.command()
-@click.argument("input_path", metavar="INPUT")
+@click.argument("inputs", metavar="INPUT...", nargs=-1, required=True)
 @output_option("Where to write the vocabulary (default: standard output).")
 @click.option("--min-count", type=click.IntRange(min=1), default=1, show_default=True,
               help="Leave out words seen fewer times.")
 @click.option("--top", type=click.IntRange(min=1), default=None,
               help="Write only the most frequent N words.")
+@engine_options("count")
 @tokenizer_options
-def vocab(input_path, output, min_count, top, encoding, filters, lower, split,
-          char_level, quiet):
+def vocab(inputs, output, min_count, top, engine, scheduler, dask_workers, encoding, filters,
+          lower, split, char_level, quiet):
     """Count the words of INPUT: one `word<TAB>count` line each, most frequent first.
 
     Ties keep the order of first appearance (as Keras' word_index does).
-    INPUT is a text file (plain, .gz or .bz2) or - for standard input.
+    INPUT is a text file (plain, .gz or .bz2) or - for standard input. With
+    --engine dask, INPUT may be several files, globs, directories or fsspec
+    URLs (s3://..., gs://...), counted on the cluster, with the same result.
     """
     started = time.perf_counter()
     if output not in (None, "-"):
         check_output_path(output)
     tokenizer = _make_tokenizer(None, None, filters, lower, split, char_level)
-    _fit_tokenizer(tokenizer, input_path, encoding, quiet, "counting")
-    counts = tokenizer.word_counts
+    if uses_dask(engine, scheduler, dask_workers):
+        counts, lines = _count_on_dask(inputs, scheduler, dask_workers, encoding, tokenizer,
+                                       quiet)
+        ranked = sorted(counts, key=counts.get, reverse=True)  # stable: ties in first order
+    else:
+        if len(inputs) > 1:
+            raise click.UsageError("several INPUTs need --engine dask (or join them first: "
+                                   "cat a b | textembed vocab -)")
+        _fit_tokenizer(tokenizer, inputs[0], encoding, quiet, "counting")
+        counts, lines, ranked = tokenizer.word_counts, tokenizer.document_count, \
+            tokenizer.word_index
     written = 0
     with output_stream(output) as out:
-        for word in tokenizer.word_index:
+        for word in ranked:
             count = counts[word]
             if count < min_count or (top is not None and written >= top):
                 break
             out.write(f"{word}\t{count}\n")
             written += 1
-    info(f"vocab: {tokenizer.document_count:,} lines, {sum(counts.values()):,} tokens, "
+    info(f"vocab: {lines:,} lines, {sum(counts.values()):,} tokens, "
          f"{len(counts):,} distinct words, {written:,} written, "
          f"{time.perf_counter() - started:.1f} s", quiet)
+
+
+def _count_on_dask(inputs, scheduler, workers, encoding, tokenizer, quiet):
+    """(counts dict in order of first appearance, lines) of the inputs, on Dask."""
+    from ..distributed import dask_driver
+    if "-" in inputs:
+        raise click.UsageError("--engine dask reads files, not standard input")
+    config = {"filters": tokenizer.filters, "lower": tokenizer.lower, "split": tokenizer.split,
+              "char_level": tokenizer.char_level}
+    with dask_driver.connect(scheduler, workers) as client:
+        n = dask_driver.check_workers(client)
+        info(f"vocab: counting on {n} Dask worker{'s' if n > 1 else ''}", quiet)
+        counted = dask_driver.vocab(client, inputs, encoding, config)
+    warn_replaced(", ".join(inputs), counted.replaced, encoding)
+    if not counted.counts:
+        raise InputError(f"{', '.join(inputs)}: no words found (the text is empty after "
+                         "removing the filter characters)")
+    return counted.counts, counted.lines
