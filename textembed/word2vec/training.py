@@ -61,18 +61,23 @@ def _jobs(path, remap):
     """Yield (job ids int32, in-vocabulary words) over one pass of the corpus."""
     for block in read_blocks(path, _BLOCK_TOKENS):
         # remap[-1] is -1, so line ends (-1) stay line ends
-        mapped = remap[block]
-        ends = np.flatnonzero(mapped == LINE_END) + 1
-        cuts = [0]
-        for target in range(_JOB_TOKENS, len(mapped), _JOB_TOKENS):
-            k = np.searchsorted(ends, target)
-            if k < len(ends) and ends[k] > cuts[-1] and ends[k] < len(mapped):
-                cuts.append(int(ends[k]))
-        cuts.append(len(mapped))
-        for a, b in zip(cuts, cuts[1:]):
-            if b > a:
-                job = mapped[a:b]
-                yield job, int(np.count_nonzero(job >= 0))
+        yield from split_jobs(remap[block])
+
+
+def split_jobs(block):
+    """Yield (job ids int32, in-vocabulary words): ``block`` (final ids, -1 ending each
+    line) cut at the line ends nearest to every :data:`_JOB_TOKENS` tokens."""
+    ends = np.flatnonzero(block == LINE_END) + 1
+    cuts = [0]
+    for target in range(_JOB_TOKENS, len(block), _JOB_TOKENS):
+        k = np.searchsorted(ends, target)
+        if k < len(ends) and ends[k] > cuts[-1] and ends[k] < len(block):
+            cuts.append(int(ends[k]))
+    cuts.append(len(block))
+    for a, b in zip(cuts, cuts[1:]):
+        if b > a:
+            job = block[a:b]
+            yield job, int(np.count_nonzero(job >= 0))
 
 
 class _Progress:
