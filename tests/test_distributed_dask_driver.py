@@ -135,28 +135,3 @@ def test_cli_bad_uses(model, tmp_path, invoke, args, code, fragment):
     result, out, err = invoke(*[names.get(a, a) for a in args])
     assert_one_error(result, err, code, fragment)
     assert not (tmp_path / "o").exists()
-
-
-def test_one_stream_is_the_single_threaded_run_bit_for_bit(client, tmp_path):
-    from textembed.word2vec import train
-    local = train(str(CORPUS), threads=1, seed=3, epochs=2)
-    for sync_words in (10 ** 9, 30_000):  # one round per epoch, then several
-        where = tmp_path / str(sync_words)
-        where.mkdir()
-        vectors = dask_driver.train_skipgram(client, [str(CORPUS)], str(where), streams=1,
-                                             seed=3, epochs=2, sync_words=sync_words,
-                                             block_bytes=30_000)
-        assert vectors.words == local.words
-        np.testing.assert_array_equal(vectors.vectors, local.vectors)
-    assert vectors.stats.rounds > 4
-
-
-def test_two_streams_learn_the_sample_families(client, tmp_path):
-    vectors = dask_driver.train_skipgram(client, [str(CORPUS)], str(tmp_path), seed=3,
-                                         sync_words=20_000, block_bytes=30_000)
-    assert vectors.stats.streams == 2 and vectors.stats.rounds >= 10
-    animals = {"dog", "fox", "wolf", "cow", "sheep", "goat", "horse", "mouse", "rabbit", "pig",
-               "lion", "tiger", "bear", "deer", "duck", "hen"}
-    neighbours = [w for w, _ in vectors.most_similar("cat", topn=5)]
-    assert len(set(neighbours) & animals) >= 4, neighbours
-    assert vectors.stats.bytes_per_round > 0 and 0 < vectors.stats.sync_share < 1

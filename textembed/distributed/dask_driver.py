@@ -4,9 +4,9 @@
 of a LocalCluster of N worker processes; :func:`check_workers` makes sure every
 worker runs this textembed and numba and warms their kernel caches one worker
 at a time (numba's cache is not safe against concurrent compiles of the same
-kernel). The jobs: :func:`vocab` (Keras word counts) and :func:`predict`
-(batch prediction to part files). The work of each task is in
-:mod:`.partitions`.
+kernel). The jobs: :func:`vocab` (Keras word counts), :func:`encode` (the corpus as
+shards of word ids) and :func:`predict` (batch prediction to part files); the
+work of each task is in :mod:`.partitions`. Training is in :mod:`.dask_training`.
 """
 import contextlib
 import logging
@@ -14,7 +14,6 @@ import os
 import shutil
 import tempfile
 
-from .._defaults import SKIPGRAM_DEFAULTS as _SG
 from ..io import InputError
 from . import inputs, partitions
 
@@ -119,113 +118,6 @@ def encode(client, input_urls, scratch, encoding="utf-8", tokenizer="keras", low
     final_ids = client.scatter({w: i for i, w in enumerate(vocab.words)}, broadcast=True)
     client.gather(client.map(partitions.remap_shard, shards, final_ids=final_ids, pure=False))
     return vocab, client.gather(shards), merged
-
-
-SYNC_WORDS = 2_000_000  # words each stream trains between two merges
-
-
-def train_skipgram(client, input_urls, scratch, dim=_SG["dim"], window=_SG["window"],
-                   negative=_SG["negative"], min_count=_SG["min_count"], sample=_SG["sample"],
-                   epochs=_SG["epochs"], alpha=_SG["alpha"], min_alpha=_SG["min_alpha"], seed=1,
-                   max_vocab=None, streams=None, sync_words=SYNC_WORDS, encoding="utf-8",
-                   tokenizer="keras", lower=True, block_bytes=inputs.BLOCK_BYTES):
-    """Skip-gram vectors trained on the cluster in synchronous rounds (see
-    :mod:`.rounds`). ``scratch``: a directory every worker reaches (shards and the
-    weights snapshot); ``streams``: how many streams train at once (default: one per
-    worker). Returns a WordVectors whose ``stats`` say what the rounds cost."""
-    import time
-
-    import numpy as np
-
-    from ..word2vec.training import TrainingStats, initial_weights
-    from ..word2vec.vectors import WordVectors
-    from . import rounds
-
-    started = time.perf_counter()
-    vocab, shards, merged = encode(client, input_urls, scratch, encoding, tokenizer, lower,
-                                   min_count, max_vocab, block_bytes)
-    if len(vocab) < 2:
-        raise InputError(f"only {len(vocab)} distinct word(s) occur at least min_count="
-                         f"{min_count} times in the corpus; lower min_count or give more text")
-    addresses = sorted(client.scheduler_info()["workers"])
-    n = max(1, min(streams or len(addresses), len(shards)))
-    groups = _balanced([int(s.tokens) for s in shards], n)
-    paths = tuple(tuple(shards[i].path for i in group) for group in groups)
-    words = tuple(client.gather(client.map(rounds.stream_words, paths, pure=False)))
-    snapshot = os.path.join(scratch, "weights.npz")
-    plan = rounds.Plan(key=f"{os.path.abspath(scratch)}:{seed}", streams=paths,
-                       stream_words=words, counts=vocab.counts, dim=dim, window=window,
-                       negative=negative, sample=sample, alpha=alpha, min_alpha=min_alpha,
-                       epochs=epochs, seed=seed, snapshot=snapshot)
-    syn0, syn1 = initial_weights(len(vocab), dim, seed)
-    plan_future = client.scatter(plan, broadcast=True)
-    encode_seconds = time.perf_counter() - started
-    sync_seconds, sent, round_number, loss_sum, pairs, updates = 0.0, 0, 0, 0.0, 0, None
-    epoch_losses = []
-    for epoch in range(epochs):
-        cursors = [rounds.Cursor() for _ in range(n)]
-        epoch_loss, epoch_pairs = 0.0, 0
-        while not all(c.done for c in cursors):
-            tick = time.perf_counter()
-            _write_snapshot(snapshot, round_number, syn0, syn1)
-            update_future = None if updates is None else client.scatter(updates, broadcast=True)
-            sync_seconds += time.perf_counter() - tick
-            active = [s for s in range(n) if not cursors[s].done]
-            futures = [client.submit(rounds.train_round, plan_future, s, epoch, cursors[s],
-                                     sync_words, round_number, update_future,
-                                     workers=[addresses[s % len(addresses)]],
-                                     allow_other_workers=True, retries=3, pure=False)
-                       for s in active]
-            results = client.gather(futures)
-            tick = time.perf_counter()
-            for result in results:
-                cursors[result.stream] = result.cursor
-                epoch_loss += result.loss_sum
-                epoch_pairs += result.pairs
-                sent += sum(a.nbytes for a in (result.rows0, result.values0, result.rows1,
-                                               result.values1))
-            updates = rounds.merge_changes(results, syn0, syn1)
-            sent += sum(a.nbytes for a in updates) * len(active)
-            sync_seconds += time.perf_counter() - tick
-            round_number += 1
-        epoch_losses.append(epoch_loss / max(epoch_pairs, 1))
-        loss_sum, pairs = loss_sum + epoch_loss, pairs + epoch_pairs
-    wall = time.perf_counter() - started
-    vectors = WordVectors(vocab.words, syn0, counts=vocab.counts, pruned=vocab.pruned,
-                          min_count=min_count)
-    vectors.stats = TrainingStats(
-        corpus_tokens=merged.tokens, lines=merged.lines, vocab_size=len(vocab),
-        distinct_words=len(merged.words), train_words=vocab.train_words, epochs=epochs,
-        seconds=wall, encode_seconds=encode_seconds,
-        words_per_second=merged.tokens * epochs / wall if wall > 0 else float("inf"),
-        loss=epoch_losses[-1], epoch_losses=epoch_losses, threads=1, seed=seed,
-        replaced_bytes=merged.replaced, streams=n, rounds=round_number,
-        sync_seconds=sync_seconds, sync_share=sync_seconds / wall if wall > 0 else 0.0,
-        bytes_per_round=sent / max(round_number, 1))
-    return vectors
-
-
-def _balanced(sizes, n):
-    """``n`` runs of consecutive indices of ``sizes`` with about equal sums."""
-    import numpy as np
-    total = float(sum(sizes)) or 1.0
-    ends = np.cumsum(sizes) / total
-    groups, start = [], 0
-    for k in range(1, n + 1):
-        stop = len(sizes) if k == n else max(start + 1, int(np.searchsorted(ends, k / n,
-                                                                           side="left")) + 1)
-        stop = min(stop, len(sizes) - (n - k))
-        groups.append(list(range(start, stop)))
-        start = stop
-    return [g for g in groups if g]
-
-
-def _write_snapshot(path, round_number, syn0, syn1):
-    """The weights at the start of a round, for workers without a replica (atomic)."""
-    import numpy as np
-    temporary = path + ".writing.npz"
-    np.savez(temporary, round=np.int64(round_number), syn0=syn0, syn1=syn1)
-    os.replace(temporary, path)
 
 
 def predict(client, model_dir, input_urls, out_dir, encoding="utf-8", k=1, threshold=None,

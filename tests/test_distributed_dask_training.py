@@ -1,0 +1,91 @@
+"""distributed.dask_training on a LocalCluster of two worker processes: one stream is
+the single-threaded run bit for bit (also after a lost worker or a resume), two
+streams learn the sample's word families."""
+import os
+import signal
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+distributed = pytest.importorskip("distributed")
+pytest.importorskip("fsspec")
+
+from textembed.distributed import dask_driver  # noqa: E402
+from textembed.distributed.dask_training import train_skipgram  # noqa: E402
+from textembed.io import InputError  # noqa: E402
+from textembed.word2vec import train  # noqa: E402
+
+CORPUS = str(Path(__file__).resolve().parents[1] / "data" / "sample_corpus.txt")
+ANIMALS = {"dog", "fox", "wolf", "cow", "sheep", "goat", "horse", "mouse", "rabbit"}
+SMALL = {"seed": 3, "epochs": 2, "block_bytes": 30_000}
+
+
+@pytest.fixture(scope="module")
+def client():
+    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
+                                  dashboard_address=None) as cluster, \
+            distributed.Client(cluster) as client:
+        dask_driver.check_workers(client)
+        yield client
+
+
+@pytest.fixture(scope="module")
+def local():
+    return train(CORPUS, threads=1, seed=3, epochs=2)
+
+
+def test_one_stream_is_the_single_threaded_run_bit_for_bit(client, local, tmp_path):
+    for sync_words in (10 ** 9, 30_000):  # one round per epoch, then several
+        vectors = train_skipgram(client, [CORPUS], str(tmp_path / str(sync_words)),
+                                 streams=1, sync_words=sync_words, **SMALL)
+        assert vectors.words == local.words
+        np.testing.assert_array_equal(vectors.vectors, local.vectors)
+    assert vectors.stats.rounds > 4 and len(vectors.stats.epoch_losses) == 2
+
+
+def test_two_streams_learn_the_sample_families(client, tmp_path):
+    vectors = train_skipgram(client, [CORPUS], str(tmp_path), seed=3, sync_words=20_000,
+                             block_bytes=30_000)
+    assert vectors.stats.streams == 2 and vectors.stats.rounds >= 10
+    neighbours = [w for w, _ in vectors.most_similar("cat", topn=5)]
+    assert len(set(neighbours) & ANIMALS) >= 4, neighbours
+    assert vectors.stats.bytes_per_round > 0 and 0 < vectors.stats.sync_share < 1
+
+
+def test_a_lost_worker_changes_nothing(client, local, tmp_path):
+    """The worker holding the stream's replica dies before round 3: the round is run
+    by the other worker from the snapshot, and the result is the same bits."""
+    killed = []
+
+    def kill(number):
+        if number == 3:
+            holder = sorted(client.scheduler_info()["workers"])[0]
+            pid = client.run(os.getpid, workers=[holder])[holder]
+            os.kill(pid, signal.SIGKILL)
+            killed.append(holder)
+
+    vectors = train_skipgram(client, [CORPUS], str(tmp_path), streams=1, sync_words=30_000,
+                             on_round=kill, **SMALL)
+    np.testing.assert_array_equal(vectors.vectors, local.vectors)
+    client.wait_for_workers(2, timeout=60)
+    assert killed and killed[0] not in client.scheduler_info()["workers"]
+
+
+def test_resume_after_a_lost_client_ends_as_the_whole_run(client, local, tmp_path):
+    class Lost(Exception):
+        pass
+
+    def lose(number):
+        if number == 4:
+            raise Lost()
+
+    with pytest.raises(Lost):
+        train_skipgram(client, [CORPUS], str(tmp_path), streams=1, sync_words=30_000,
+                       on_round=lose, **SMALL)
+    vectors = train_skipgram(client, [CORPUS], str(tmp_path), streams=1, sync_words=30_000,
+                             resume=True, **SMALL)
+    np.testing.assert_array_equal(vectors.vectors, local.vectors)
+    with pytest.raises(InputError, match="other settings .*dim 100, now 50"):
+        train_skipgram(client, [CORPUS], str(tmp_path), streams=1, sync_words=30_000,
+                       resume=True, dim=50, seed=3, epochs=2, block_bytes=30_000)
