@@ -80,6 +80,12 @@ def check_workers(client):
     return len(theirs)
 
 
+def share(client, value):
+    """A future of ``value`` held by every worker (scatter would split a dict, list or
+    tuple into one future per item)."""
+    return client.scatter([value], broadcast=True)[0]
+
+
 def _tree(client, futures, merge):
     """Merge ``futures`` pairwise, in order, until one is left."""
     while len(futures) > 1:
@@ -115,7 +121,7 @@ def encode(client, input_urls, scratch, encoding="utf-8", tokenizer="keras", low
     counts = client.map(partitions.shard_counts, shards, pure=False)
     merged = _tree(client, counts, partitions.merge_counts).result()
     vocab = Vocabulary(merged.words, merged.counts, min_count, max_vocab)
-    final_ids = client.scatter({w: i for i, w in enumerate(vocab.words)}, broadcast=True)
+    final_ids = share(client, {w: i for i, w in enumerate(vocab.words)})
     client.gather(client.map(partitions.remap_shard, shards, final_ids=final_ids, pure=False))
     return vocab, client.gather(shards), merged
 
@@ -129,7 +135,7 @@ def predict(client, model_dir, input_urls, out_dir, encoding="utf-8", k=1, thres
     parts = inputs.partitions(input_urls, block_bytes)
     if not parts:
         raise InputError("no input file")
-    model = client.scatter(partitions.model_files(model_dir), broadcast=True)
+    model = share(client, partitions.model_files(model_dir))
     with _staging(out_dir, force) as staging:
         done = client.map(partitions.predict_partition, parts, range(len(parts)),
                           model=model, out_dir=staging, encoding=encoding, k=k,

@@ -107,7 +107,7 @@ def _run_rounds(client, plan, progress, sync_words, state_path, on_round):
     """Run the rounds left in ``progress`` (updated in place); returns the time spent
     synchronising, the bytes sent and the rounds run."""
     addresses = sorted(client.scheduler_info()["workers"])
-    plan_future = client.scatter(plan, broadcast=True)
+    plan_future = dask_driver.share(client, plan)
     syn0, syn1 = progress["syn0"], progress["syn1"]
     n = len(plan.streams)
     sync, sent, ran, updates = 0.0, 0, 0, None
@@ -121,7 +121,7 @@ def _run_rounds(client, plan, progress, sync_words, state_path, on_round):
             continue
         tick = time.perf_counter()
         _write_state(state_path, progress)
-        update_future = None if updates is None else client.scatter(updates, broadcast=True)
+        update_future = None if updates is None else dask_driver.share(client, updates)
         sync += time.perf_counter() - tick
         if on_round is not None:
             on_round(progress["round"])
