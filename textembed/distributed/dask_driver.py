@@ -82,8 +82,10 @@ def check_workers(client):
 
 def share(client, value):
     """A future of ``value`` held by every worker (scatter would split a dict, list or
-    tuple into one future per item)."""
-    return client.scatter([value], broadcast=True)[0]
+    tuple into one future per item). Its key is new each time: a key made from the
+    content would be shared with an equal value of an earlier job, and released
+    with that job's future."""
+    return client.scatter([value], broadcast=True, hash=False)[0]
 
 
 def _tree(client, futures, merge):
