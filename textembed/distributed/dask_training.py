@@ -5,7 +5,8 @@ Everything the job needs lives in its working directory (``work_dir``, which
 every worker must reach: local for a LocalCluster, a shared file system across
 machines): the shards of word ids, ``plan.json`` (settings, vocabulary, the
 streams) and ``state.npz`` (both weight matrices, the round, the epoch and each
-stream's cursor, the losses so far), rewritten atomically before every round.
+stream's cursor, the losses so far), rewritten atomically at the start of every
+round, while the round trains.
 Workers that lack their replica read the weights from ``state.npz``; a run
 started again with ``resume=True`` on the same directory continues from the
 last round (after a lost client or a whole-cluster failure) and ends as the
@@ -13,6 +14,7 @@ uninterrupted run would have.
 """
 import json
 import os
+import threading
 import time
 
 import numpy as np
@@ -120,19 +122,29 @@ def _run_rounds(client, plan, progress, sync_words, state_path, on_round):
                             epoch_loss=0.0, epoch_pairs=0)
             continue
         tick = time.perf_counter()
-        _write_state(state_path, progress)
+        # the state at the round's start is written while the round trains (the weights
+        # do not change until the merge, which waits for the writer)
+        writer = threading.Thread(target=_write_state, args=(state_path, dict(progress)))
+        writer.start()
         update_future = None if updates is None else dask_driver.share(client, updates)
         sync += time.perf_counter() - tick
         if on_round is not None:
-            on_round(progress["round"])
+            try:
+                on_round(progress["round"])
+            except BaseException:
+                writer.join()
+                raise
         active = [s for s in range(n) if not cursors[s].done]
         futures = [client.submit(rounds.train_round, plan_future, s, progress["epoch"],
                                  cursors[s], sync_words, progress["round"], update_future,
                                  workers=[addresses[s % len(addresses)]],
                                  allow_other_workers=True, retries=3, pure=False)
                    for s in active]
-        results = client.gather(futures)
-        tick = time.perf_counter()
+        try:
+            results = client.gather(futures)
+        finally:
+            tick = time.perf_counter()
+            writer.join()
         cursors = list(cursors)
         for result in results:
             cursors[result.stream] = result.cursor

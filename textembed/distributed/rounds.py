@@ -20,6 +20,7 @@ A replica lives in the worker's process between rounds
 weights at the round's start from the snapshot the driver wrote.
 """
 import os
+import time
 from dataclasses import dataclass
 
 import numpy as np
@@ -28,6 +29,7 @@ from ..word2vec.corpus import LINE_END
 from ..word2vec.training import _BLOCK_TOKENS, split_jobs
 
 _STREAM_SHIFT = 40  # job numbers of stream s start at s << 40
+_SNAPSHOT_WAIT = 120.0  # seconds a worker without a replica waits for the round's weights
 
 
 @dataclass(frozen=True)
@@ -144,13 +146,22 @@ def _replica(plan, stream, round_number, updates):
         replica["syn1"][rows1] = values1
         replica["round"] = round_number
         return replica
-    with np.load(plan.snapshot) as saved:
-        if int(saved["round"]) != round_number:
-            raise RuntimeError(f"the weights snapshot is of round {int(saved['round'])}, "
-                               f"not {round_number}")
-        replica = _REPLICAS[key] = {"round": round_number, "syn0": saved["syn0"].copy(),
-                                    "syn1": saved["syn1"].copy()}
-    return replica
+    deadline = time.monotonic() + _SNAPSHOT_WAIT
+    while True:  # the driver writes the round's snapshot while the round runs
+        try:
+            with np.load(plan.snapshot) as saved:
+                if int(saved["round"]) == round_number:
+                    replica = _REPLICAS[key] = {"round": round_number,
+                                                "syn0": saved["syn0"].copy(),
+                                                "syn1": saved["syn1"].copy()}
+                    return replica
+                found = int(saved["round"])
+        except FileNotFoundError:
+            found = None
+        if time.monotonic() > deadline:
+            raise RuntimeError(f"{plan.snapshot}: the weights of round {round_number} did not "
+                               f"appear (found round {found})")
+        time.sleep(0.05)
 
 
 def train_round(plan, stream, epoch, cursor, budget, round_number, updates):
@@ -214,17 +225,17 @@ def merge_changes(results, syn0, syn1):
                                           (syn1, "rows1", "values1")):
         rows = [getattr(r, rows_name) for r in results]
         values = [getattr(r, values_name) for r in results]
-        if not rows or not sum(len(r) for r in rows):
-            merged += [np.zeros(0, np.int64), np.zeros((0, table.shape[1]), np.float32)]
-            continue
-        if len(rows) == 1:
+        if len(rows) == 1:  # one stream: its rows as they are (bit for bit)
             unique, average = rows[0], values[0]
         else:
-            every = np.concatenate(rows)
-            unique, inverse = np.unique(every, return_inverse=True)
-            sums = np.zeros((len(unique), table.shape[1]), np.float64)
-            np.add.at(sums, inverse, np.concatenate(values))
-            average = (sums / np.bincount(inverse)[:, None]).astype(np.float32)
+            # a stream lists each row once, so plain fancy-index sums are exact
+            sums = np.zeros(table.shape, np.float64)
+            times = np.zeros(table.shape[0], np.int64)
+            for r, v in zip(rows, values):
+                sums[r] += v
+                times[r] += 1
+            unique = np.flatnonzero(times)
+            average = (sums[unique] / times[unique, None]).astype(np.float32)
         table[unique] = average
-        merged += [unique, average]
+        merged += [unique.astype(np.int64), average]
     return tuple(merged)
