@@ -5,7 +5,6 @@ installed; streaming in small blocks gives the in-memory result."""
 import math
 import random
 
-import numpy as np
 import pytest
 
 from textembed.word2vec import phrases as ph
@@ -301,27 +300,10 @@ def test_npmi_threshold_one_is_allowed():
     assert stats.passes[0].phrases == {}
 
 
-def test_kernel_table_counts_every_pair():
-    from textembed.kernels import phrase_kernels as pk
-
-    rng = np.random.default_rng(0)
-    stream = rng.integers(0, 500, 120_000).astype(np.int32)
-    stream[rng.random(len(stream)) < 0.05] = -1
-    unigrams = np.zeros(500, np.int64)
-    keys, counts = np.full(1 << 10, pk.EMPTY, np.int64), np.zeros(1 << 10, np.int64)
-    state = np.zeros(pk.COUNT_STATE_SIZE, np.int64)
-    state[[pk.S_PREV, pk.S_MIN_REDUCE, pk.S_MAX_TABLE]] = -1, 1, 10 ** 12
-    for block in np.array_split(stream, 13):
-        keys, counts = pk.count_block(block, unigrams, keys, counts, state)
-    expected = {}
-    for a, b in zip(stream[:-1].tolist(), stream[1:].tolist()):
-        if a >= 0 and b >= 0:
-            expected[(a << 32) | b] = expected.get((a << 32) | b, 0) + 1
-    used = keys != pk.EMPTY
-    assert dict(zip(keys[used].tolist(), counts[used].tolist())) == expected
-    assert state[pk.S_PAIRS] == len(expected) and len(keys) > 1 << 10
-    assert np.array_equal(unigrams, np.bincount(stream[stream >= 0], minlength=500))
-    wanted = np.array(list(expected)[:50] + [(7 << 32) | 10 ** 6], np.int64)
-    slots = pk.find_slots(keys, wanted)
-    assert (slots[:50] >= 0).all() and slots[50] == -1
-    assert counts[slots[:50]].tolist() == [expected[k] for k in wanted[:50].tolist()]
+def test_progress_bars_go_to_stderr(tmp_path, capsys):
+    out = tmp_path / "out.txt"
+    ph.apply_phrases(["a b c", "a b"] * 50, out, passes=2, min_count=1, threshold=0.1,
+                     progress=True)
+    captured = capsys.readouterr()
+    assert captured.out == "" and "phrases, pass 2" in captured.err
+    assert out.read_text(encoding="utf-8").splitlines()[:2] == ["a_b c", "a_b"]
