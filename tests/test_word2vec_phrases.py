@@ -302,8 +302,8 @@ def test_npmi_threshold_one_is_allowed():
 
 def test_progress_bars_go_to_stderr(tmp_path, capsys):
     out = tmp_path / "out.txt"
-    ph.apply_phrases(["a b c", "a b"] * 50, out, passes=2, min_count=1, threshold=0.1,
+    ph.apply_phrases(["a b c", "a b"] * 50, out, passes=2, min_count=1, threshold=0.01,
                      progress=True)
     captured = capsys.readouterr()
     assert captured.out == "" and "phrases, pass 2" in captured.err
-    assert out.read_text(encoding="utf-8").splitlines()[:2] == ["a_b c", "a_b"]
+    assert out.read_text(encoding="utf-8").splitlines()[:2] == ["a_b_c", "a_b"]
