@@ -79,9 +79,9 @@ def phrases(corpus, output, min_count, threshold, scoring, passes, delimiter, ma
     except ValueError as error:
         raise InputError(f"{name}: {error}") from None
     warn_replaced(name, stats.replaced_bytes, encoding)
-    counted = ", ".join(f"pass {n}: {len(p.phrases):,} phrases, {p.tokens:,} -> "
-                        f"{p.tokens_out:,} tokens" + (f", {p.pruned:,} entries pruned"
-                                                      if p.pruned else "")
+    counted = "; ".join(f"pass {n}: phrases {len(p.phrases):,}, tokens {p.tokens:,} -> "
+                        f"{p.tokens_out:,}" + (f", {p.pruned:,} counts pruned"
+                                               if p.pruned else "")
                         for n, p in enumerate(stats.passes, 1))
     info(f"phrases: {stats.lines:,} lines in {stats.seconds:.1f} s; {counted}; "
          f"saved to {output}", quiet)

@@ -141,36 +141,46 @@ def score_pairs(keys, counts, unigrams, scoring, min_count, threshold, len_vocab
     operations in the same order as gensim, so the same scores to the bit.
     Returns phrase keys int64 (n,) sorted, scores float64 (n,), pair counts int64 (n,).
     """
-    chosen = np.zeros(keys.shape[0], np.bool_)
-    scores = np.zeros(keys.shape[0], np.float64)
     n = 0
-    total = np.float64(n_tokens)
     for i in range(keys.shape[0]):
-        key = keys[i]
-        if key == EMPTY or counts[i] <= 0:
-            continue
-        ca = unigrams[key >> 32]
-        cb = unigrams[key & _LOW32]
-        bc = counts[i]
-        if ca <= 0 or cb <= 0:
-            continue
-        if scoring == DEFAULT:
-            score = np.float64(bc - min_count) / np.float64(ca * cb) * np.float64(len_vocab)
-        else:
-            if bc < min_count:
-                continue
-            pa = ca / total
-            pb = cb / total
-            pab = bc / total
-            score = np.log(pab / (pa * pb)) / -np.log(pab)
+        score = _pair_score(keys, counts, unigrams, i, scoring, min_count, len_vocab, n_tokens)
         if score > threshold:
-            chosen[i] = True
-            scores[i] = score
             n += 1
-    found = np.flatnonzero(chosen)
-    out_keys = keys[found]
+    out_keys = np.empty(n, np.int64)
+    scores = np.empty(n, np.float64)
+    out_counts = np.empty(n, np.int64)
+    n = 0
+    for i in range(keys.shape[0]):
+        score = _pair_score(keys, counts, unigrams, i, scoring, min_count, len_vocab, n_tokens)
+        if score > threshold:
+            out_keys[n] = keys[i]
+            scores[n] = score
+            out_counts[n] = counts[i]
+            n += 1
     order = np.argsort(out_keys)
-    return out_keys[order], scores[found][order], counts[found][order]
+    return out_keys[order], scores[order], out_counts[order]
+
+
+@njit(cache=True, inline="always")
+def _pair_score(keys, counts, unigrams, i, scoring, min_count, len_vocab, n_tokens):
+    """The score of slot i, -inf for an empty slot or a pair that cannot be a phrase."""
+    key = keys[i]
+    if key == EMPTY or counts[i] <= 0:
+        return -np.inf
+    ca = unigrams[key >> 32]
+    cb = unigrams[key & _LOW32]
+    bc = counts[i]
+    if ca <= 0 or cb <= 0:
+        return -np.inf
+    if scoring == DEFAULT:
+        return np.float64(bc - min_count) / np.float64(ca * cb) * np.float64(len_vocab)
+    if bc < min_count:
+        return -np.inf
+    total = np.float64(n_tokens)
+    pa = ca / total
+    pb = cb / total
+    pab = bc / total
+    return np.log(pab / (pa * pb)) / -np.log(pab)
 
 
 @njit(cache=True)
