@@ -71,15 +71,38 @@ def find_slots(keys, wanted):
 
 
 @njit(cache=True)
-def _rebuilt(keys, counts, capacity, min_count):
-    """A table of ``capacity`` slots holding the entries counted at least ``min_count``."""
+def _grown(keys, counts, capacity):
+    """The entries of a table in a new table of ``capacity`` slots."""
     new_keys = np.full(capacity, EMPTY, np.int64)
     new_counts = np.zeros(capacity, np.int64)
     kept = 0
     for i in range(keys.shape[0]):
-        if keys[i] != EMPTY and counts[i] >= min_count:
+        if keys[i] != EMPTY:
             kept += _insert(new_keys, new_counts, keys[i], counts[i])
     return new_keys, new_counts, kept
+
+
+@njit(cache=True)
+def _prune_pairs(keys, counts, min_count):
+    """Drop the entries counted fewer than ``min_count`` times, in place (the
+    survivors are set aside and inserted again); returns how many are kept."""
+    kept = 0
+    for i in range(keys.shape[0]):
+        if keys[i] != EMPTY and counts[i] >= min_count:
+            kept += 1
+    kept_keys = np.empty(kept, np.int64)
+    kept_counts = np.empty(kept, np.int64)
+    j = 0
+    for i in range(keys.shape[0]):
+        if keys[i] != EMPTY and counts[i] >= min_count:
+            kept_keys[j] = keys[i]
+            kept_counts[j] = counts[i]
+            j += 1
+    keys[:] = EMPTY
+    counts[:] = 0
+    for j in range(kept):
+        _insert(keys, counts, kept_keys[j], kept_counts[j])
+    return kept
 
 
 @njit(cache=True)
@@ -92,7 +115,7 @@ def count_block(stream, unigrams, keys, counts, state):
     words and pairs are held, those counted fewer than ``min_reduce`` times
     are dropped and ``min_reduce`` grows by one (gensim's ``max_vocab_size``
     and ``utils.prune_vocab``, starting at 1). Returns (keys, counts), new
-    arrays when the table grew or was pruned.
+    arrays when the table grew.
     """
     prev = state[S_PREV]
     pairs = state[S_PAIRS]
@@ -109,7 +132,7 @@ def count_block(stream, unigrams, keys, counts, state):
                         unigrams[w] = 0
                         words -= 1
                         state[S_PRUNED] += 1
-                keys, counts, kept = _rebuilt(keys, counts, keys.shape[0], min_reduce)
+                kept = _prune_pairs(keys, counts, min_reduce)
                 state[S_PRUNED] += pairs - kept
                 pairs = kept
                 state[S_MIN_REDUCE] = min_reduce + 1
@@ -121,7 +144,7 @@ def count_block(stream, unigrams, keys, counts, state):
         unigrams[t] += 1
         if prev >= 0:
             if 10 * (pairs + 1) > 7 * keys.shape[0]:
-                keys, counts, pairs = _rebuilt(keys, counts, 2 * keys.shape[0], 0)
+                keys, counts, pairs = _grown(keys, counts, 2 * keys.shape[0])
             pairs += _insert(keys, counts, pair_key(prev, t), 1)
         prev = t
     state[S_PREV] = prev
