@@ -13,13 +13,12 @@ import numpy as np
 from numba import njit
 
 EMPTY = -1
-LINE_END = -1
 DEFAULT = 0  # word2vec.c / gensim original_scorer
 NPMI = 1  # gensim npmi_scorer
 
-# count_block's state: the previous word of the line (-1 at a line start), the
-# distinct pairs and words held, gensim's min_reduce, the table limit, and the
-# entries removed and the prunings so far, and the tokens read.
+# count_block's state: the previous word of the line (-1 at a line start); the
+# distinct pairs and words held; gensim's min_reduce; the table limit; the
+# entries pruned, the prunings and the tokens read so far.
 S_PREV, S_PAIRS, S_WORDS, S_MIN_REDUCE, S_MAX_TABLE, S_PRUNED, S_PRUNINGS, S_TOKENS = range(8)
 COUNT_STATE_SIZE = 8
 
