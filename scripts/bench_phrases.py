@@ -17,8 +17,12 @@ kernels are loaded from numba's cache by a small warm-up before the clock starts
 Agreement: the phrase sets (|both| / |either|) and the rewritten corpus (tokens
 equal at the same place in the same line / tokens of the longer line).
 
+--two-passes adds a run of two passes (default scoring > 100; gensim: a second
+Phrases trained on the first one's output, as its documentation builds trigrams),
+compared on the rewritten text only.
+
 Usage: flock /tmp/textembed-bench.lock python scripts/bench_phrases.py [--frozen]
-       [--corpus PATH]
+       [--two-passes] [--corpus PATH]
 Needs: pip install gensim (bench only).
 """
 import argparse
@@ -55,15 +59,27 @@ def child_gensim(args):
 
     base = _peak_mb()
     start = time.perf_counter()
-    model = Phrases(sentences(), min_count=MIN_COUNT, threshold=args.threshold,
-                    scoring=args.scoring, max_vocab_size=args.limit)
+    appliers = []
+    for _ in range(args.passes):  # pass k learns from the output of passes 1..k-1
+
+        def joined(appliers=tuple(appliers)):
+            for sentence in sentences():
+                for applier in appliers:
+                    sentence = applier[sentence]
+                yield sentence
+
+        model = Phrases(joined(), min_count=MIN_COUNT, threshold=args.threshold,
+                        scoring=args.scoring, max_vocab_size=args.limit)
+        appliers.append(model.freeze() if args.frozen else model)
     counted = time.perf_counter() - start
-    applier = model.freeze() if args.frozen else model
     with open(args.out, "w", encoding="utf-8") as out:
         for sentence in sentences():
-            out.write(" ".join(applier[sentence]) + "\n")
+            for applier in appliers:
+                sentence = applier[sentence]
+            out.write(" ".join(sentence) + "\n")
     wall = time.perf_counter() - start
-    phrases = sorted(model.export_phrases())
+    # export_phrases splits tokens on the delimiter: right for the first pass only
+    phrases = sorted(model.export_phrases()) if args.passes == 1 else []
     print(json.dumps({"wall": wall, "count": counted, "peak_mb": _peak_mb(), "base_mb": base,
                       "phrases": phrases}))
 
@@ -80,18 +96,18 @@ def child_textembed(args):
     start = time.perf_counter()
     stats = apply_phrases(args.corpus, args.out, min_count=MIN_COUNT, threshold=args.threshold,
                           scoring=args.scoring, tokenizer="whitespace", lower=False,
-                          max_table=args.limit)
+                          max_table=args.limit, passes=args.passes)
     wall = time.perf_counter() - start
     print(json.dumps({"wall": wall, "warm_up": warm_up, "peak_mb": _peak_mb(), "base_mb": base,
-                      "phrases": sorted(stats.passes[0].phrases)}))
+                      "phrases": sorted(stats.passes[0].phrases) if args.passes == 1 else []}))
 
 
 # -- the parent ------------------------------------------------------------------
 
-def run_child(tool, corpus, scoring, threshold, limit, out, frozen=False):
+def run_child(tool, corpus, scoring, threshold, limit, out, frozen=False, passes=1):
     command = [sys.executable, __file__, "--child", tool, "--corpus", str(corpus),
                "--scoring", scoring, "--threshold", str(threshold), "--limit", str(limit),
-               "--out", out]
+               "--passes", str(passes), "--out", out]
     if frozen:
         command.append("--frozen")
     env = dict(os.environ, PYTHONPATH=str(ROOT))
@@ -128,6 +144,9 @@ def main():
     parser.add_argument("--scoring", default="default")
     parser.add_argument("--threshold", type=float, default=100.0)
     parser.add_argument("--limit", type=int, default=DEFAULT_LIMIT)
+    parser.add_argument("--passes", type=int, default=1)
+    parser.add_argument("--two-passes", action="store_true",
+                        help="also compare two passes (default scoring > 100): the text only")
     parser.add_argument("--out")
     args = parser.parse_args()
     if args.child == "gensim":
@@ -139,19 +158,24 @@ def main():
 
     rows = []
     with tempfile.TemporaryDirectory(prefix="bench-phrases-") as scratch:
-        for scoring, threshold, limit in RUNS:
-            name = f"{scoring} > {threshold:g}" + (f", limit {limit:,}" if limit else "")
+        runs = [(*run, 1) for run in RUNS] + ([("default", 100.0, None, 2)]
+                                              if args.two_passes else [])
+        for scoring, threshold, limit, passes in runs:
+            name = f"{scoring} > {threshold:g}" + (f", limit {limit:,}" if limit else "") + (
+                f", {passes} passes" if passes > 1 else "")
             limit = limit or DEFAULT_LIMIT
             ours_out = os.path.join(scratch, f"textembed-{scoring}.txt")
             theirs_out = os.path.join(scratch, f"gensim-{scoring}.txt")
-            ours = run_child("textembed", args.corpus, scoring, threshold, limit, ours_out)
-            theirs = run_child("gensim", args.corpus, scoring, threshold, limit, theirs_out)
+            ours = run_child("textembed", args.corpus, scoring, threshold, limit, ours_out,
+                             passes=passes)
+            theirs = run_child("gensim", args.corpus, scoring, threshold, limit, theirs_out,
+                               passes=passes)
             a, b = set(ours["phrases"]), set(theirs["phrases"])
             tokens, lines = token_agreement(ours_out, theirs_out)
             row = dict(scoring=name, ours=ours, theirs=theirs,
                        phrases=(len(a), len(b)), phrase_agreement=len(a & b) / max(len(a | b), 1),
                        tokens=tokens, lines=lines)
-            if args.frozen and limit == DEFAULT_LIMIT:
+            if args.frozen and limit == DEFAULT_LIMIT and passes == 1:
                 frozen_out = os.path.join(scratch, f"gensim-frozen-{scoring}.txt")
                 row["frozen"] = run_child("gensim", args.corpus, scoring, threshold, limit,
                                           frozen_out, frozen=True)
@@ -159,7 +183,7 @@ def main():
             print(f"{row['scoring']}: textembed {ours['wall']:.2f} s, gensim "
                   f"{theirs['wall']:.2f} s", file=sys.stderr)
 
-    print(f"\ncorpus: {args.corpus}, min_count {MIN_COUNT}, one pass; time = count + rewrite "
+    print(f"\ncorpus: {args.corpus}, min_count {MIN_COUNT}; time = count + rewrite "
           "to a file; peak = max RSS of the process (before the work)")
     print("| scoring | textembed s | gensim s | speed ratio | textembed peak MB | gensim peak MB "
           "| phrases (textembed / gensim) | phrase agreement | token agreement | lines equal |")
@@ -170,8 +194,9 @@ def main():
               f"| {theirs['wall'] / ours['wall']:.1f}x "
               f"| {ours['peak_mb']:.0f} ({ours['base_mb']:.0f}) "
               f"| {theirs['peak_mb']:.0f} ({theirs['base_mb']:.0f}) "
-              f"| {row['phrases'][0]:,} / {row['phrases'][1]:,} "
-              f"| {100 * row['phrase_agreement']:.2f}% | {100 * row['tokens']:.3f}% "
+              + (f"| {row['phrases'][0]:,} / {row['phrases'][1]:,} "
+                 f"| {100 * row['phrase_agreement']:.2f}% " if row["phrases"][1] else "| n/a | n/a ")
+              + f"| {100 * row['tokens']:.3f}% "
               f"| {100 * row['lines']:.3f}% |")
     for row in rows:
         if "frozen" in row:
