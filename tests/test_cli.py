@@ -53,7 +53,7 @@ def test_help_lists_every_command_with_its_short_help(invoke):
     assert code == 0
     listed = out.split("Commands:\n", 1)[1].splitlines()
     assert [line.split()[0] for line in listed] == [
-        "embed", "evaluate", "explain", "plot", "predict", "quantize", "report", "serve",
+        "embed", "evaluate", "explain", "phrases", "plot", "predict", "quantize", "report", "serve",
         "similar", "skipgram", "test-classifier", "tokenize", "train-classifier", "vocab"]
     assert all(len(line.split(None, 1)) == 2 for line in listed)  # name, short help
     assert "Turn each line of INPUT into a line of word indices." in out
@@ -134,10 +134,12 @@ print(sorted(m for m in sys.modules if m in ("numpy", "numba", "matplotlib")
 
 @pytest.mark.parametrize("args, modules", [
     (["--version"], []),
-    (["--help"], ["textembed.cli.classify", "textembed.cli.inspect", "textembed.cli.report",
-                  "textembed.cli.serve", "textembed.cli.text", "textembed.cli.vectors"]),
+    (["--help"], ["textembed.cli.classify", "textembed.cli.inspect", "textembed.cli.phrases",
+                  "textembed.cli.report", "textembed.cli.serve", "textembed.cli.text",
+                  "textembed.cli.vectors"]),
     (["tokenize", "--help"], ["textembed.cli.text"]),
     (["skipgram", "--help"], ["textembed.cli.vectors"]),
+    (["phrases", "--help"], ["textembed.cli.phrases"]),
     (["train-classifier", "--help"], ["textembed.cli.classify"]),
     (["report", "--help"], ["textembed.cli.report"]),
     (["plot", "--help"], ["textembed.cli.report"]),

@@ -25,6 +25,7 @@ _COMMANDS = {
     "skipgram": ("vectors", "skipgram"),
     "evaluate": ("vectors", "evaluate"),
     "similar": ("vectors", "similar"),
+    "phrases": ("phrases", "phrases"),
     "train-classifier": ("classify", "train_classifier"),
     "predict": ("classify", "predict"),
     "quantize": ("classify", "quantize"),
