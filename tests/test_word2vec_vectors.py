@@ -220,6 +220,7 @@ def test_doesnt_match_and_n_similarity_give_gensims_answers(both):
         ours.doesnt_match([])
 
 
+@pytest.mark.filterwarnings("ignore:Call to deprecated `init_sims`:DeprecationWarning")
 def test_unknown_words_raise_the_helpful_error_where_gensim_raises_keyerror(both):
     ours, theirs = both
     known = ours.words[1]

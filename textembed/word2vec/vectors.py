@@ -8,6 +8,8 @@ gensim's answers (``most_similar``, ``most_similar_cosmul``,
 ``doesnt_match``, ``n_similarity``). A word that is not in the vocabulary raises
 :class:`NotInVocabularyError` (a ``KeyError``) whose message says why.
 """
+import os
+
 import numpy as np
 
 from ..io import InputError
@@ -512,7 +514,7 @@ class WordVectors:
 def load_vectors(path, mmap=True):
     """:class:`WordVectors` from a store folder (:meth:`WordVectors.load`) or a
     word2vec text or binary file (:func:`load_word2vec_format`)."""
-    if store.is_store(path):
+    if os.path.isdir(path):
         return WordVectors.load(path, mmap=mmap)
     return load_word2vec_format(path)
 
