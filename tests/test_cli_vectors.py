@@ -604,3 +604,37 @@ def test_similar_on_a_corrupt_store(invoke, trained, tmp_path):
     (store / "store.json").unlink()
     code, out, err = invoke("evaluate", store, "--pairs", trained["text"])
     assert_one_error(code, err, 1, "not a textembed vector store (store.json is missing)")
+
+
+# -- bounded vocabulary memory ---------------------------------------------------------
+
+def test_max_vocab_memory_prunes_and_says_so(invoke, corpus, tmp_path, trained):
+    code, _, err = invoke("skipgram", corpus, *TRAIN, *EXACT, "--max-vocab-memory", "1G",
+                          "-o", tmp_path / "roomy.bin", "--binary")
+    assert code == 0, err
+    assert_summary(err, tmp_path / "roomy.bin")  # nothing pruned: the usual line
+    assert (tmp_path / "roomy.bin").read_bytes() == trained["binary"].read_bytes()
+    code, _, err = invoke("skipgram", corpus, *TRAIN, *EXACT, "--max-vocab-memory", "3K",
+                          "-o", tmp_path / "tight.vec")
+    assert code == 0, err
+    line, note = err.rstrip("\n").split("; the word table reached --max-vocab-memory: ")
+    match = re.fullmatch(r"(?P<pruned>[\d,]+) rare words pruned while counting \(the "
+                         r"others' counts may be lower, as in word2vec.c\)", note)
+    assert match and int(match["pruned"].replace(",", "")) > 0
+    words = len(load_word2vec_format(tmp_path / "tight.vec"))
+    assert words < len(SAMPLE_VOCAB)
+    assert_summary(line + "\n", tmp_path / "tight.vec", words=words)
+
+
+@pytest.mark.parametrize("value", ["0", "lots", "-5M", "2X", "inf"])
+def test_max_vocab_memory_bad_values(invoke, corpus, value):
+    code, out, err = invoke("skipgram", corpus, *TRAIN, "--max-vocab-memory", value)
+    assert_one_error(code, err, 2, "--max-vocab-memory", "is not a size")
+
+
+def test_byte_sizes():
+    from textembed.cli.vectors import ByteSize
+
+    size = ByteSize()
+    assert [size.convert(v, None, None) for v in ("500M", "2G", "1.5g", "64KiB", "1000", "2GB")] \
+        == [500 << 20, 2 << 30, 3 << 29, 64 << 10, 1000, 2 << 30]

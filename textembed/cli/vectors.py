@@ -18,6 +18,27 @@ def _trainer_option(name, type_, help):
 
 
 _SUFFIXES = {"vec": ".vec", "bin": ".bin", "store": ".store"}
+_UNITS = {"": 1, "K": 1 << 10, "M": 1 << 20, "G": 1 << 30, "T": 1 << 40}
+
+
+class ByteSize(click.ParamType):
+    """A number of bytes: ``500M``, ``2G``, ``1.5G``, ``64K`` (powers of 1024) or plain bytes."""
+
+    name = "SIZE"
+
+    def convert(self, value, param, ctx):
+        if isinstance(value, int):
+            return value
+        text = str(value).strip().upper().removesuffix("B").removesuffix("I")
+        unit = text[-1:] if text[-1:] in _UNITS else ""
+        try:
+            size = int(float(text[:len(text) - len(unit)]) * _UNITS[unit])
+        except (ValueError, OverflowError):
+            size = 0
+        if size < 1:
+            self.fail(f"{value!r} is not a size: give bytes, or a number with K, M, G or T "
+                      "(e.g. 500M, 2G)", param, ctx)
+        return size
 
 
 def _output_format(format_, binary, output):
@@ -73,6 +94,10 @@ def _default_vectors_path(corpus, format_):
               help="vec: word2vec text; bin: word2vec binary; store: textembed's vector "
                    "store, a folder that loads in a moment (default: store when -o ends in "
                    ".store, else vec).")
+@click.option("--max-vocab-memory", type=ByteSize(), default=None,
+              help="Memory the word table may take while counting (e.g. 500M, 2G); past it "
+                   "the rarest words are pruned as word2vec.c does [default: a quarter of "
+                   "the physical memory].")
 @click.option("--tokenizer", type=click.Choice(["keras", "whitespace"]), default="keras",
               show_default=True,
               help="keras: strip punctuation like text_to_word_sequence; whitespace: split on "
@@ -81,8 +106,8 @@ def _default_vectors_path(corpus, format_):
 @encoding_option("CORPUS")
 @quiet_option()
 def skipgram(corpus, output, dim, window, negative, min_count, max_vocab, sample, epochs,
-             alpha, min_alpha, threads, seed, binary, format_, tokenizer, lower, encoding,
-             quiet, max_vocab_memory=None):
+             alpha, min_alpha, threads, seed, binary, format_, max_vocab_memory, tokenizer,
+             lower, encoding, quiet):
     """Train skip-gram word vectors (negative sampling) on CORPUS.
 
     CORPUS is a text file, one sentence or paragraph per line (plain, .gz or
@@ -119,7 +144,8 @@ def skipgram(corpus, output, dim, window, negative, min_count, max_vocab, sample
                         min_count=min_count, sample=sample, epochs=epochs, alpha=alpha,
                         min_alpha=min_alpha, threads=threads, seed=seed, max_vocab=max_vocab,
                         tokenizer=tokenizer, lower=lower, encoding=encoding,
-                        progress=not quiet and stderr_is_terminal())
+                        progress=not quiet and stderr_is_terminal(),
+                        max_vocab_memory=max_vocab_memory)
     except ValueError as error:
         raise InputError(f"{name}: {error}") from None
     stats = vectors.stats
@@ -131,7 +157,16 @@ def skipgram(corpus, output, dim, window, negative, min_count, max_vocab, sample
     info(f"skipgram: {stats.corpus_tokens:,} tokens x {epochs} epochs in {stats.seconds:.1f} s "
          f"({stats.words_per_second / 1e3:,.0f}k words/s, {stats.threads} threads; "
          f"reading {stats.encode_seconds:.1f} s), loss {stats.loss:.3f}; "
-         f"{len(vectors):,} words x {dim} saved to {output}", quiet)
+         f"{len(vectors):,} words x {dim} saved to {output}" + _pruned_note(stats), quiet)
+
+
+def _pruned_note(stats):
+    """The summary's note on vocabulary pruning (empty when nothing was pruned)."""
+    pruned = getattr(stats, "vocab_pruned", 0)
+    if not pruned:
+        return ""
+    return (f"; the word table reached --max-vocab-memory: {pruned:,} rare words pruned "
+            "while counting (the others' counts may be lower, as in word2vec.c)")
 
 
 @click.command()
