@@ -20,7 +20,8 @@ def test_round_trip_keeps_words_counts_and_bits(tmp_path):
                      counts=[9, 8, 7, 6, 5, 4, 3, 2], min_count=2)
     wv.save(tmp_path / "s")
     assert sorted(os.listdir(tmp_path)) == ["s"]  # no temporary left
-    assert sorted(os.listdir(tmp_path / "s")) == ["store.json", "vectors.npy", "vocab.tsv"]
+    assert sorted(os.listdir(tmp_path / "s")) == ["norms.npy", "store.json", "vectors.npy",
+                                                  "vocab.tsv"]
     for mmap in (True, False):
         back = WordVectors.load(tmp_path / "s", mmap=mmap)
         assert back.words == ODD_WORDS
@@ -28,6 +29,7 @@ def test_round_trip_keeps_words_counts_and_bits(tmp_path):
         assert back.min_count == 2 and back.source == str(tmp_path / "s")
         assert np.array_equal(back.vectors, wv.vectors) and back.vectors.dtype == np.float32
         assert isinstance(back.vectors.base, np.memmap) == mmap
+        assert np.array_equal(back._norms, wv.norms)  # read, not recomputed
     vocab = (tmp_path / "s" / "vocab.tsv").read_text(encoding="utf-8")
     assert vocab.splitlines()[:4] == ["plain\t9", "tab\\there\t8", "new\\nline\t7",
                                       "back\\\\slash\t6"]
@@ -60,6 +62,17 @@ def test_queries_on_the_memory_map_equal_those_in_memory(tmp_path):
         ["w3", "w8"], ["w1"])
     assert mapped.doesnt_match(["w1", "w2", "w9"]) == wv.doesnt_match(["w1", "w2", "w9"])
     assert mapped._unit is None  # nothing copied the matrix
+
+
+def test_norms_are_optional_and_checked(tmp_path):
+    wv = random_vectors(20, 4)
+    wv.save(tmp_path / "s")
+    (tmp_path / "s" / "norms.npy").unlink()
+    back = WordVectors.load(tmp_path / "s")
+    assert back._norms is None and np.array_equal(back.norms, wv.norms)
+    np.save(tmp_path / "s" / "norms.npy", np.ones(19, np.float32))
+    with pytest.raises(InputError, match=r"norms.npy: expected float32 \(20,\)"):
+        WordVectors.load(tmp_path / "s")
 
 
 def test_word2vec_files_still_load_through_load_vectors(tmp_path):

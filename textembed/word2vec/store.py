@@ -1,10 +1,12 @@
 """textembed's vector store: a directory that loads in a fraction of a second.
 
-Layout of a store ``NAME/`` (all three files are required)::
+Layout of a store ``NAME/`` (``norms.npy`` is optional, the others required)::
 
   store.json   {"format": "textembed-word-vectors", "version": 1,
                 "words": V, "dim": D, "counts": true|false, "min_count": int|null}
   vectors.npy  the float32 (V, D) matrix, little-endian, C order (numpy's .npy)
+  norms.npy    float32 (V,): the length of each row, so that the first query
+               need not read the whole matrix to compute them
   vocab.tsv    V lines in row order, UTF-8: ``word<TAB>count``, or ``word``
                alone when the vectors have no counts. In words, a backslash,
                tab, line feed and carriage return are written ``\\\\``,
@@ -28,7 +30,7 @@ from ..io import InputError
 
 FORMAT = "textembed-word-vectors"
 VERSION = 1
-META, MATRIX, VOCAB = "store.json", "vectors.npy", "vocab.tsv"
+META, MATRIX, VOCAB, NORMS = "store.json", "vectors.npy", "vocab.tsv", "norms.npy"
 _ESCAPES = {"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"}
 _UNESCAPES = {"\\": "\\", "t": "\t", "n": "\n", "r": "\r"}
 
@@ -51,11 +53,12 @@ def check_output(path):
                          "choose another name or remove it")
 
 
-def save(path, words, vectors, counts=None, min_count=None):
+def save(path, words, vectors, counts=None, min_count=None, norms=None):
     """Write a store at ``path`` (see the module's docstring), atomically.
 
     words: list of str (V,); vectors: float (V, D), written as float32;
-    counts: int (V,) or None; min_count: int or None (kept for messages).
+    counts: int (V,) or None; min_count: int or None (kept for messages);
+    norms: float32 (V,), the rows' lengths, or None.
     """
     check_output(path)
     target = os.path.abspath(os.fspath(path))
@@ -70,6 +73,9 @@ def save(path, words, vectors, counts=None, min_count=None):
     try:
         with open(os.path.join(tmp, MATRIX), "wb") as out:
             np.save(out, np.ascontiguousarray(vectors, dtype="<f4"), allow_pickle=False)
+        if norms is not None:
+            with open(os.path.join(tmp, NORMS), "wb") as out:
+                np.save(out, np.ascontiguousarray(norms, dtype="<f4"), allow_pickle=False)
         with open(os.path.join(tmp, VOCAB), "w", encoding="utf-8", newline="\n") as out:
             out.write(_vocab_text(words, counts))
         with open(os.path.join(tmp, META), "w", encoding="utf-8") as out:
@@ -116,11 +122,11 @@ def _unescape(word):
 
 
 def load(path, mmap=True):
-    """Read a store: returns ``(words, vectors, counts, meta)``.
+    """Read a store: returns ``(words, vectors, counts, norms, meta)``.
 
     words: list of str (V,); vectors: float32 (V, D), a read-only memory map
     when ``mmap`` (else read into memory); counts: int64 (V,) or None;
-    meta: the ``store.json`` dict.
+    norms: float32 (V,) or None (no norms.npy); meta: the ``store.json`` dict.
     """
     path = os.fspath(path)
     meta = _read_meta(path)
@@ -138,7 +144,21 @@ def load(path, mmap=True):
         raise InputError(f"{matrix_path}: expected a float32 ({n_words}, {dim}) C-order "
                          f"matrix as {META} says, found {vectors.dtype} {vectors.shape}")
     words, counts = _read_vocab(path, n_words, meta["counts"])
-    return words, vectors, counts, meta
+    return words, vectors, counts, _read_norms(path, n_words), meta
+
+
+def _read_norms(path, n_words):
+    norms_path = os.path.join(path, NORMS)
+    if not os.path.exists(norms_path):
+        return None
+    try:
+        norms = np.load(norms_path, allow_pickle=False)
+    except (OSError, ValueError, EOFError) as error:
+        raise InputError(f"{norms_path}: cannot read (a corrupt store?): {error}") from None
+    if norms.dtype != np.float32 or norms.shape != (n_words,):
+        raise InputError(f"{norms_path}: expected float32 ({n_words},), found "
+                         f"{norms.dtype} {norms.shape} (a corrupt store?)")
+    return norms
 
 
 def _read_meta(path):
@@ -186,9 +206,9 @@ def _read_vocab(path, n_words, has_counts):
                          "a corrupt store?)") from None
     if not text.endswith("\n"):
         raise InputError(f"{vocab_path}: truncated (no line end at the end of the file)")
-    lines = text[:-1].split("\n")
-    if len(lines) != n_words:
-        raise InputError(f"{vocab_path}: {len(lines):,} lines, but {META} announces "
+    n_lines = text.count("\n")
+    if n_lines != n_words:
+        raise InputError(f"{vocab_path}: {n_lines:,} lines, but {META} announces "
                          f"{n_words:,} words (a corrupt store?)")
     counts = None
     if has_counts:
@@ -203,7 +223,7 @@ def _read_vocab(path, n_words, has_counts):
             raise InputError(f"{vocab_path}: a count is not an integer "
                              "(a corrupt store?)") from None
     else:
-        words = lines
+        words = text[:-1].split("\n")
         if "\t" in text:
             raise InputError(f"{vocab_path}: a line holds a tab, but {META} says the "
                              "store has no counts (a corrupt store?)")

@@ -54,7 +54,7 @@ class WordVectors:
 
     def __init__(self, words, vectors, counts=None, pruned=None, min_count=None, source=None):
         words = list(words)
-        if not all(isinstance(word, str) for word in words):
+        if not set(map(type, words)) <= {str} and not all(isinstance(w, str) for w in words):
             raise TypeError("words must be a list of str")
         vectors = np.ascontiguousarray(vectors, dtype=np.float32)
         if vectors.ndim != 2 or vectors.shape[0] != len(words) or vectors.shape[1] < 1:
@@ -489,12 +489,13 @@ class WordVectors:
 
     def save(self, path):
         """Write the vectors as a textembed vector store: a folder holding the
-        float32 matrix (``vectors.npy``), the words and counts (``vocab.tsv``) and
+        float32 matrix (``vectors.npy``), the words and counts (``vocab.tsv``), the
+        rows' lengths (``norms.npy``, computed here if they were not yet) and
         ``store.json`` (see :mod:`textembed.word2vec.store`), atomically. An
         existing store at ``path`` is replaced; anything else there raises
         InputError."""
         store.save(path, self.words, self.vectors, counts=self.counts,
-                   min_count=self.min_count)
+                   min_count=self.min_count, norms=self.norms)
 
     @classmethod
     def load(cls, path, mmap=True):
@@ -503,12 +504,14 @@ class WordVectors:
         read from disk when queries touch them); ``mmap=False`` reads it into
         memory. Raises InputError (one line) for a missing, corrupt or foreign store.
         """
-        words, vectors, counts, meta = store.load(path, mmap=mmap)
+        words, vectors, counts, norms, meta = store.load(path, mmap=mmap)
         try:
-            return cls(words, vectors, counts=counts, min_count=meta.get("min_count"),
-                       source=str(path))
+            loaded = cls(words, vectors, counts=counts, min_count=meta.get("min_count"),
+                         source=str(path))
         except ValueError as error:
             raise InputError(f"{path}: a corrupt vector store: {error}") from None
+        loaded._norms = norms  # None: computed on first use
+        return loaded
 
 
 def load_vectors(path, mmap=True):
