@@ -98,7 +98,6 @@ def _break(path, name, data):
     ("vocab.tsv", None, "vocab.tsv is missing"),
     ("vocab.tsv", b"w0\nw1\nw2\n", "3 lines, but store.json announces 4 words"),
     ("vocab.tsv", b"w0\nw1\nw2\nw3", "truncated"),
-    ("vocab.tsv", b"w0\nw1\nw1\nw3\n", "appears twice"),
     ("vocab.tsv", b"w0\nw1\nw2\n\xff\n", "not valid UTF-8"),
     ("vocab.tsv", b"w0\nw1\\q\nw2\nw3\n", "bad escape"),
 ])
@@ -109,6 +108,17 @@ def test_a_corrupt_store_is_one_input_error(tmp_path, name, data, fragment):
     with pytest.raises(InputError) as info:
         WordVectors.load(path)
     assert fragment in str(info.value) and "\n" not in str(info.value)
+
+
+def test_a_word_stored_twice_is_found_when_the_index_is_built(tmp_path):
+    path = tmp_path / "s"
+    random_vectors(4, 3).save(path)
+    (path / "vocab.tsv").write_text("w0\nw1\nw1\nw3\n")
+    wv = WordVectors.load(path)  # the index is built on first use
+    assert wv._index is None and wv.words[2] == "w1"
+    with pytest.raises(InputError, match=r"s: a corrupt vector store: the word 'w1' appears "
+                                         r"twice \(rows 1 and 2\)"):
+        wv.most_similar("w0")
 
 
 def test_truncated_matrix_and_bad_counts(tmp_path):

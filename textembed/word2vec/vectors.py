@@ -62,27 +62,46 @@ class WordVectors:
                              f"(the number of words) and D >= 1, not shape {vectors.shape}")
         if not words:
             raise ValueError("words is empty: there must be at least one word")
-        index = dict(zip(words, range(len(words))))
-        if len(index) != len(words):
-            seen = {}
-            for row, word in enumerate(words):
-                first = seen.setdefault(word, row)
-                if first != row:
-                    raise ValueError(f"the word {word!r} appears twice (rows {first} and {row})")
         if counts is not None:
             counts = np.asarray(counts, dtype=np.int64)
             if counts.shape != (len(words),):
                 raise ValueError(f"counts must have shape ({len(words)},), not {counts.shape}")
+        self._setup(words, vectors, counts, pruned, min_count, source)
+        self._build_index()  # a word given twice raises ValueError now
+
+    def _setup(self, words, vectors, counts, pruned, min_count, source):
         self.words = words
         self.vectors = vectors
-        self.index = index
         self.counts = counts
         self.pruned = pruned
         self.min_count = min_count
         self.source = source
+        self._index = None
+        self._from_store = False
         self._unit = None
         self._norms = None
         self._lowered = None
+
+    @property
+    def index(self):
+        """dict word -> row. Built by the constructor; for a loaded store, on
+        first use (1M words: about 0.3 s), so that loading stays fast."""
+        if self._index is None:
+            self._build_index()
+        return self._index
+
+    def _build_index(self):
+        index = dict(zip(self.words, range(len(self.words))))
+        if len(index) != len(self.words):
+            seen = {}
+            for row, word in enumerate(self.words):
+                first = seen.setdefault(word, row)
+                if first != row:
+                    problem = f"the word {word!r} appears twice (rows {first} and {row})"
+                    if self._from_store:
+                        raise InputError(f"{self.source}: a corrupt vector store: {problem}")
+                    raise ValueError(problem)
+        self._index = index
 
     # ------------------------------------------------------------ basics
 
@@ -502,14 +521,16 @@ class WordVectors:
         """Read a store written by :meth:`save`. With ``mmap`` the matrix is a
         read-only memory map (loading 1M x 300 takes well under a second; rows are
         read from disk when queries touch them); ``mmap=False`` reads it into
-        memory. Raises InputError (one line) for a missing, corrupt or foreign store.
+        memory. The word index (``index``) is built on first use. Raises
+        InputError (one line) for a missing, corrupt or foreign store (a word
+        stored twice: when the index is built).
         """
         words, vectors, counts, norms, meta = store.load(path, mmap=mmap)
-        try:
-            loaded = cls(words, vectors, counts=counts, min_count=meta.get("min_count"),
-                         source=str(path))
-        except ValueError as error:
-            raise InputError(f"{path}: a corrupt vector store: {error}") from None
+        # store.load checked the sizes; the word index is built on first use
+        loaded = cls.__new__(cls)
+        loaded._setup(words, np.ascontiguousarray(vectors), counts, None,
+                      meta.get("min_count"), str(path))
+        loaded._from_store = True
         loaded._norms = norms  # None: computed on first use
         return loaded
 
