@@ -140,3 +140,16 @@ def test_embed_word_vectors_mean_and_sif(invoke, vectors, tmp_path):
     expected = words.sentence_vectors(["w1 w2", "w3 unknown", "nothing known"], "sif")
     got = np.array([[float(v) for v in line.split("\t")] for line in lines_of(out)])
     np.testing.assert_allclose(got, expected, rtol=1e-5, atol=1e-6)
+
+
+def test_embed_reads_a_vector_store(invoke, vectors, tmp_path):
+    store = tmp_path / "v.store"
+    load_word2vec_format(vectors).save(store)
+    path = write(tmp_path / "in.txt", "w1 w2\nw3 unknown\n")
+    code, out, err = invoke("embed", store, path, "-q")
+    assert code == 0, err
+    assert [[float(v) for v in line.split("\t")] for line in lines_of(out)] == [
+        [4.5, 5.5, 6.5], [9.0, 10.0, 11.0]]
+    (store / "vocab.tsv").write_text("w0\n")
+    code, out, err = invoke("embed", store, path, "-q")
+    assert_one_error(code, err, 1, "vocab.tsv", "store.json announces 10 words")

@@ -258,3 +258,12 @@ def test_other_commands_never_import_matplotlib(tmp_path):
                           cwd=ROOT, env={**os.environ, "PYTHONPATH": str(ROOT)})
     assert done.returncode == 0, done.stderr[-3000:]
     assert done.stdout.splitlines()[-1] == "False"
+
+
+def test_plot_reads_a_vector_store(invoke, vectors, tmp_path):
+    pytest.importorskip("matplotlib")
+    store = tmp_path / "v.store"
+    load_word2vec_format(str(vectors)).save(store)
+    code, out, err = invoke("plot", store, "a0", "-n", "3", "-o", tmp_path / "m.svg")
+    assert code == 0, err
+    assert err.startswith("plot: 4 words (1 asked, up to 3 neighbours each)")

@@ -537,3 +537,104 @@ def test_cli_errors(invoke, eval_files, tmp_path, args, code, fragment):
     assert status == code and out == ""
     assert err.count("\n") == 1 and err.startswith("textembed: error: ")
     assert fragment.format(**names) in err
+
+
+# -- the vector store ------------------------------------------------------------
+
+def test_skipgram_writes_a_store_by_format_or_suffix(invoke, corpus, tmp_path, trained):
+    from textembed.word2vec import WordVectors
+
+    expected = load_word2vec_format(trained["binary"])
+    code, _, err = invoke("skipgram", corpus, *TRAIN, *EXACT, "--format", "store")
+    assert code == 0, err
+    assert_summary(err, tmp_path / "sample.store")
+    code, _, err = invoke("skipgram", corpus, *TRAIN, *EXACT, "-o", tmp_path / "out.store")
+    assert code == 0, err
+    for name in ("sample.store", "out.store"):
+        got = WordVectors.load(tmp_path / name)
+        assert got.words == expected.words
+        assert np.array_equal(got.vectors, expected.vectors)
+        assert got.counts is not None and got.counts[0] >= got.counts[-1]
+    # an existing store is replaced in place; -o elsewhere with --format bin is binary
+    code, _, err = invoke("skipgram", corpus, *TRAIN, *EXACT, "-o", tmp_path / "out.store")
+    assert code == 0, err
+    code, _, err = invoke("skipgram", corpus, *TRAIN, *EXACT, "--format", "bin",
+                          "-o", tmp_path / "v")
+    assert code == 0, err
+    assert (tmp_path / "v").read_bytes() == trained["binary"].read_bytes()
+    assert folder(tmp_path) == ["out.store", "sample.store", "sample.txt", "v"]
+
+
+def test_similar_and_evaluate_read_a_store(invoke, trained, tmp_path):
+    store = tmp_path / "s"
+    load_word2vec_format(trained["text"]).save(store)
+    for args in (["similar", "{}", "cat", "dog", "--minus", "red", "-n", "4"],
+                 ["similar", "{}", "cat", "--restrict-vocab", "20"]):
+        from_file = invoke(*[a.format(trained["text"]) for a in args])
+        from_store = invoke(*[a.format(store) for a in args])
+        assert from_store == from_file and from_store[0] == 0
+    pairs = write(tmp_path / "pairs.tsv", "cat\tdog\t9\nred\tgreen\t8\ncat\tbread\t1\n")
+    from_file = invoke("evaluate", trained["text"], "--pairs", pairs)
+    assert invoke("evaluate", store, "--pairs", pairs) == from_file and from_file[0] == 0
+    code, out, err = invoke("similar", store, "zebra")
+    assert_one_error(code, err, 1, f"'zebra' is not in the vocabulary: not among the "
+                                    f"{len(SAMPLE_VOCAB)} words of {store}")
+
+
+@pytest.mark.parametrize("args, fragment", [
+    (["--binary", "--format", "store"], "--binary contradicts --format store"),
+    (["-o", "{tmp}/existing.store"], "existing.store: exists and is a file, not a textembed "
+                                     "vector store"),
+    (["--format", "store", "-o", "{tmp}"], "exists and is a folder, not a textembed vector store"),
+])
+def test_store_output_errors(invoke, corpus, tmp_path, args, fragment):
+    write(tmp_path / "existing.store", "keep me\n")
+    code, out, err = invoke("skipgram", corpus, *TRAIN,
+                            *[a.format(tmp=tmp_path) for a in args])
+    assert_one_error(code, err, 2 if "--binary" in args else 1, fragment.format(tmp=tmp_path))
+    assert (tmp_path / "existing.store").read_text() == "keep me\n"
+
+
+def test_similar_on_a_corrupt_store(invoke, trained, tmp_path):
+    store = tmp_path / "s"
+    load_word2vec_format(trained["text"]).save(store)
+    (store / "vectors.npy").write_bytes(b"\x93NUMPY broken")
+    code, out, err = invoke("similar", store, "cat")
+    assert_one_error(code, err, 1, "vectors.npy: cannot read the matrix")
+    (store / "store.json").unlink()
+    code, out, err = invoke("evaluate", store, "--pairs", trained["text"])
+    assert_one_error(code, err, 1, "not a textembed vector store (store.json is missing)")
+
+
+# -- bounded vocabulary memory ---------------------------------------------------------
+
+def test_max_vocab_memory_prunes_and_says_so(invoke, corpus, tmp_path, trained):
+    code, _, err = invoke("skipgram", corpus, *TRAIN, *EXACT, "--max-vocab-memory", "1G",
+                          "-o", tmp_path / "roomy.bin", "--binary")
+    assert code == 0, err
+    assert_summary(err, tmp_path / "roomy.bin")  # nothing pruned: the usual line
+    assert (tmp_path / "roomy.bin").read_bytes() == trained["binary"].read_bytes()
+    code, _, err = invoke("skipgram", corpus, *TRAIN, *EXACT, "--max-vocab-memory", "3K",
+                          "-o", tmp_path / "tight.vec")
+    assert code == 0, err
+    line, note = err.rstrip("\n").split("; the word table reached --max-vocab-memory: ")
+    match = re.fullmatch(r"(?P<pruned>[\d,]+) rare words pruned while counting \(the "
+                         r"others' counts may be lower, as in word2vec.c\)", note)
+    assert match and int(match["pruned"].replace(",", "")) > 0
+    words = len(load_word2vec_format(tmp_path / "tight.vec"))
+    assert words < len(SAMPLE_VOCAB)
+    assert_summary(line + "\n", tmp_path / "tight.vec", words=words)
+
+
+@pytest.mark.parametrize("value", ["0", "lots", "-5M", "2X", "inf"])
+def test_max_vocab_memory_bad_values(invoke, corpus, value):
+    code, out, err = invoke("skipgram", corpus, *TRAIN, "--max-vocab-memory", value)
+    assert_one_error(code, err, 2, "--max-vocab-memory", "is not a size")
+
+
+def test_byte_sizes():
+    from textembed.cli.vectors import ByteSize
+
+    size = ByteSize()
+    assert [size.convert(v, None, None) for v in ("500M", "2G", "1.5g", "64KiB", "1000", "2GB")] \
+        == [500 << 20, 2 << 30, 3 << 29, 64 << 10, 1000, 2 << 30]

@@ -135,3 +135,114 @@ def test_oov_message_of_a_loaded_file_counts_its_words(tmp_path):
     with pytest.raises(KeyError) as info:
         wv["foo"]
     assert str(info.value) == f"'foo' is not in the vocabulary: not among the 1,234 words of {path}"
+
+
+# ------------------------------------------------------------------ gensim's queries
+
+ROOT_DIR = __import__("pathlib").Path(__file__).resolve().parents[1]
+
+
+def _sample_trained():
+    from textembed.word2vec import train
+
+    lines = (ROOT_DIR / "data" / "sample_corpus.txt").read_text().splitlines()[:4000]
+    return train([line.split() for line in lines], dim=16, epochs=1, min_count=1,
+                 threads=1, seed=1)
+
+
+@pytest.fixture(scope="module", params=["random", "sample"])
+def both(request):
+    """The same vectors as our WordVectors and as gensim's KeyedVectors."""
+    gensim = pytest.importorskip("gensim")
+    ours = random_vectors(300, 12, seed=5) if request.param == "random" else _sample_trained()
+    theirs = gensim.models.KeyedVectors(ours.vector_size)
+    theirs.add_vectors(ours.words, ours.vectors.copy())
+    return ours, theirs
+
+
+def _agree(ours, theirs):
+    assert [w for w, _ in ours] == [w for w, _ in theirs]
+    assert [s for _, s in ours] == pytest.approx([s for _, s in theirs], abs=1e-5)
+
+
+def _queries(wv):
+    w = wv.words
+    return [([w[3]], []), ([w[1], w[7]], [w[4]]), ([], [w[2]]), ([w[5], w[9], w[11]], [w[6], w[8]]),
+            ([(w[2], 2.5), w[10]], [(w[12], -0.5)]), ([wv.vectors[4] * 3, w[20]], [])]
+
+
+def test_most_similar_gives_gensims_answers(both):
+    ours, theirs = both
+    for positive, negative in _queries(ours):
+        for topn, restrict in ((10, None), (5, 40), (1, None)):
+            _agree(ours.most_similar(positive, negative, topn=topn, restrict_vocab=restrict),
+                   theirs.most_similar(positive, negative, topn=topn, restrict_vocab=restrict))
+    everything = ours.most_similar(ours.words[3], topn=None)
+    assert np.allclose(sorted(s for _, s in everything),
+                       np.delete(np.sort(theirs.most_similar(ours.words[3], topn=None)), -1),
+                       atol=1e-5)
+
+
+@pytest.mark.filterwarnings("ignore:Call to deprecated `init_sims`:DeprecationWarning")
+def test_most_similar_cosmul_gives_gensims_answers(both):
+    ours, theirs = both
+    for positive, negative in _queries(ours):
+        if not positive or isinstance(positive[0], tuple):
+            continue  # gensim's cosmul takes neither weights nor an empty positive list
+        for topn in (10, 3):
+            _agree(ours.most_similar_cosmul(positive, negative, topn=topn),
+                   theirs.most_similar_cosmul(positive, negative, topn=topn))
+    # with one positive word, the ranking of most_similar
+    word = ours.words[7]
+    assert [w for w, _ in ours.most_similar_cosmul(word)] == [w for w, _ in ours.most_similar(word)]
+    # gensim 4.4 ignores restrict_vocab here; ours looks only among the first N words
+    restricted = ours.most_similar_cosmul([ours.words[1], ours.words[2]], [ours.words[3]],
+                                          topn=5, restrict_vocab=30)
+    assert all(ours.index[w] < 30 for w, _ in restricted) and len(restricted) == 5
+    with pytest.raises(ValueError):
+        ours.most_similar_cosmul(negative=[ours.words[1]])
+
+
+def test_doesnt_match_and_n_similarity_give_gensims_answers(both):
+    ours, theirs = both
+    rng = np.random.default_rng(0)
+    for size in (2, 3, 5, 8):
+        for _ in range(20):
+            words = [ours.words[i] for i in rng.choice(min(len(ours), 100), size, replace=False)]
+            assert ours.doesnt_match(words) == theirs.doesnt_match(words)
+            other = [ours.words[i] for i in rng.choice(len(ours), 3, replace=False)]
+            assert ours.n_similarity(words, other) == pytest.approx(
+                float(theirs.n_similarity(words, other)), abs=1e-5)
+    assert ours.n_similarity(ours.words[:1], ours.words[:1]) == pytest.approx(1.0, abs=1e-6)
+    with pytest.raises(ValueError):
+        ours.n_similarity([], ours.words[:1])
+    with pytest.raises(ValueError):
+        ours.doesnt_match([])
+
+
+@pytest.mark.filterwarnings("ignore:Call to deprecated `init_sims`:DeprecationWarning")
+def test_unknown_words_raise_the_helpful_error_where_gensim_raises_keyerror(both):
+    ours, theirs = both
+    known = ours.words[1]
+    for query in ("most_similar", "most_similar_cosmul"):
+        with pytest.raises(KeyError):
+            getattr(theirs, query)([known, "nosuchword"])
+        with pytest.raises(NotInVocabularyError) as info:
+            getattr(ours, query)([known, "nosuchword"])
+        assert str(info.value).startswith("'nosuchword' is not in the vocabulary: ")
+    # gensim leaves unknown words out of doesnt_match and n_similarity; ours says so
+    for call in (lambda: ours.doesnt_match([known, ours.words[2], "nosuchword"]),
+                 lambda: ours.n_similarity([known], ["nosuchword"])):
+        with pytest.raises(NotInVocabularyError, match="'nosuchword' is not in the vocabulary"):
+            call()
+
+
+def test_queries_touch_no_unit_matrix():
+    """The queries divide by the norms: no (V, D) unit copy is made."""
+    wv = random_vectors(50, 6)
+    wv.most_similar("w1")
+    wv.most_similar_cosmul(["w1", "w2"], ["w3"])
+    wv.doesnt_match(["w1", "w2", "w3"])
+    wv.similarity("w1", "w2")
+    assert wv._unit is None and wv.norms.dtype == np.float32
+    assert wv.norms == pytest.approx(np.linalg.norm(wv.vectors, axis=1))

@@ -127,7 +127,7 @@ weights; hover a word for its value).</p>
 def embed(source_path, input_path, output, format_, weighting, encoding, threads, quiet):
     """One vector per line of FILE (default: standard input).
 
-    From word VECTORS (a word2vec file): the mean of the line's word vectors
+    From word VECTORS (a word2vec file or a vector store): the mean of the line's word vectors
     (--weighting sif weighs rare words up). From a classifier MODEL_DIR: a
     network's last hidden layer, or the bag's calibrated class scores.
     """
@@ -144,8 +144,8 @@ def embed(source_path, input_path, output, format_, weighting, encoding, threads
         classifier = _load_classifier(source_path, threads)
         vectors_of = classifier.embed
     else:
-        from ..word2vec import load_word2vec_format
-        words = load_word2vec_format(source_path)
+        from ..word2vec import load_vectors
+        words = load_vectors(source_path)
         vectors_of = lambda texts: words.sentence_vectors(texts, weighting)  # noqa: E731
     source, chunks = _lines(input_path, encoding, quiet, "embedding")
     parts, n_lines = [], 0

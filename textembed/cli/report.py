@@ -93,7 +93,7 @@ def plot(vectors_path, words, output, n, quiet):
     """Draw a map of WORDs and their nearest neighbours in VECTORS.
 
     VECTORS is a word2vec file (text or binary, e.g. from `textembed
-    skipgram`). The words are placed by their first two principal components;
+    skipgram`) or a vector store folder. The words are placed by their first two principal components;
     each WORD and its -n nearest neighbours share a colour. Needs matplotlib:
     pip install 'textembed[plot]'.
     """
@@ -108,10 +108,10 @@ def plot(vectors_path, words, output, n, quiet):
     check_output_path(output)
     need_matplotlib("textembed plot")
     from .. import plotting
-    from ..word2vec import load_word2vec_format
+    from ..word2vec import load_vectors
     from ..word2vec.projection import explained_variance, neighbourhoods, pca_2d
 
-    vectors = load_word2vec_format(vectors_path)
+    vectors = load_vectors(vectors_path)
     try:
         shown, groups = neighbourhoods(vectors, words, n)
     except KeyError as error:  # NotInVocabularyError: says which word and why

@@ -17,8 +17,50 @@ def _trainer_option(name, type_, help):
                         show_default=True, help=help)
 
 
-def _default_vectors_path(corpus, binary):
-    """``corpus.vec`` (``.bin`` with --binary) beside the corpus, without .gz/.bz2/.txt."""
+_SUFFIXES = {"vec": ".vec", "bin": ".bin", "store": ".store"}
+_UNITS = {"": 1, "K": 1 << 10, "M": 1 << 20, "G": 1 << 30, "T": 1 << 40}
+
+
+class ByteSize(click.ParamType):
+    """A number of bytes: ``500M``, ``2G``, ``1.5G``, ``64K`` (powers of 1024) or plain bytes."""
+
+    name = "SIZE"
+
+    def convert(self, value, param, ctx):
+        if isinstance(value, int):
+            return value
+        text = str(value).strip().upper().removesuffix("B").removesuffix("I")
+        unit = text[-1:] if text[-1:] in _UNITS else ""
+        try:
+            size = int(float(text[:len(text) - len(unit)]) * _UNITS[unit])
+        except (ValueError, OverflowError):
+            size = 0
+        if size < 1:
+            self.fail(f"{value!r} is not a size: give bytes, or a number with K, M, G or T "
+                      "(e.g. 500M, 2G)", param, ctx)
+        return size
+
+
+def _output_format(format_, binary, output):
+    """vec, bin or store: --format if given, bin with --binary, else store when
+    -o ends in .store or names an existing store, else vec (word2vec text)."""
+    from ..word2vec.store import is_store
+
+    if binary:
+        if format_ not in (None, "bin"):
+            raise click.BadParameter(f"--binary contradicts --format {format_}",
+                                     param_hint="'--binary'")
+        return "bin"
+    if format_ is not None:
+        return format_
+    if output is not None and (output.endswith(".store") or is_store(output)):
+        return "store"
+    return "vec"
+
+
+def _default_vectors_path(corpus, format_):
+    """``corpus.vec`` (``.bin``, ``.store`` by format) beside the corpus, without
+    .gz/.bz2/.txt."""
     if corpus == "-":
         base = "stdin"
     else:
@@ -26,12 +68,12 @@ def _default_vectors_path(corpus, binary):
         for suffix in (".gz", ".bz2", ".txt"):
             if base.endswith(suffix):
                 base = base[: -len(suffix)]
-    return base + (".bin" if binary else ".vec")
+    return base + _SUFFIXES[format_]
 
 
 @click.command()
 @click.argument("corpus", metavar="CORPUS")
-@output_option("Where to write the vectors (default: CORPUS.vec, or .bin with --binary).")
+@output_option("Where to write the vectors (default: CORPUS.vec, .bin or .store by --format).")
 @_trainer_option("--dim", click.IntRange(min=1), "Vector size.")
 @_trainer_option("--window", click.IntRange(min=1),
                  "Largest distance between a word and its context (shrunk at random).")
@@ -47,7 +89,15 @@ def _default_vectors_path(corpus, binary):
 @_trainer_option("--min-alpha", click.FloatRange(min=0), "Final learning rate.")
 @threads_option("Training threads (default: all cores).")
 @seed_option("Random seed; with --threads 1 the vectors are reproducible bit for bit.")
-@click.option("--binary", is_flag=True, help="Write word2vec's binary format (text otherwise).")
+@click.option("--binary", is_flag=True, help="Write word2vec's binary format (--format bin).")
+@click.option("--format", "format_", type=click.Choice(["vec", "bin", "store"]), default=None,
+              help="vec: word2vec text; bin: word2vec binary; store: textembed's vector "
+                   "store, a folder that loads in a moment (default: store when -o ends in "
+                   ".store, else vec).")
+@click.option("--max-vocab-memory", type=ByteSize(), default=None,
+              help="Memory the word table may take while counting (e.g. 500M, 2G); past it "
+                   "the rarest words are pruned as word2vec.c does [default: a quarter of "
+                   "the physical memory].")
 @click.option("--tokenizer", type=click.Choice(["keras", "whitespace"]), default="keras",
               show_default=True,
               help="keras: strip punctuation like text_to_word_sequence; whitespace: split on "
@@ -56,7 +106,8 @@ def _default_vectors_path(corpus, binary):
 @encoding_option("CORPUS")
 @quiet_option()
 def skipgram(corpus, output, dim, window, negative, min_count, max_vocab, sample, epochs,
-             alpha, min_alpha, threads, seed, binary, tokenizer, lower, encoding, quiet):
+             alpha, min_alpha, threads, seed, binary, format_, max_vocab_memory, tokenizer,
+             lower, encoding, quiet):
     """Train skip-gram word vectors (negative sampling) on CORPUS.
 
     CORPUS is a text file, one sentence or paragraph per line (plain, .gz or
@@ -71,11 +122,17 @@ def skipgram(corpus, output, dim, window, negative, min_count, max_vocab, sample
                                  "is not supported)", param_hint="'-o' / '--output'")
     if corpus != "-":
         check_input_file(corpus)
+    format_ = _output_format(format_, binary, output)
     if output is None:
         # Said in the summary line: announcing it now would put a second line
         # before any error found while reading the corpus.
-        output = _default_vectors_path(corpus, binary)
-    check_output_path(output)
+        output = _default_vectors_path(corpus, format_)
+    if format_ == "store":
+        from ..word2vec.store import check_output
+
+        check_output(output)
+    else:
+        check_output_path(output)
     if corpus != "-" and os.path.exists(output) and os.path.samefile(corpus, output):
         raise click.BadParameter(f"{output} is CORPUS itself: writing the vectors there "
                                  "would replace the text", param_hint="'-o' / '--output'")
@@ -87,16 +144,29 @@ def skipgram(corpus, output, dim, window, negative, min_count, max_vocab, sample
                         min_count=min_count, sample=sample, epochs=epochs, alpha=alpha,
                         min_alpha=min_alpha, threads=threads, seed=seed, max_vocab=max_vocab,
                         tokenizer=tokenizer, lower=lower, encoding=encoding,
-                        progress=not quiet and stderr_is_terminal())
+                        progress=not quiet and stderr_is_terminal(),
+                        max_vocab_memory=max_vocab_memory)
     except ValueError as error:
         raise InputError(f"{name}: {error}") from None
     stats = vectors.stats
     warn_replaced(name, stats.replaced_bytes, encoding)
-    vectors.save_word2vec_format(output, binary=binary)
+    if format_ == "store":
+        vectors.save(output)
+    else:
+        vectors.save_word2vec_format(output, binary=format_ == "bin")
     info(f"skipgram: {stats.corpus_tokens:,} tokens x {epochs} epochs in {stats.seconds:.1f} s "
          f"({stats.words_per_second / 1e3:,.0f}k words/s, {stats.threads} threads; "
          f"reading {stats.encode_seconds:.1f} s), loss {stats.loss:.3f}; "
-         f"{len(vectors):,} words x {dim} saved to {output}", quiet)
+         f"{len(vectors):,} words x {dim} saved to {output}" + _pruned_note(stats), quiet)
+
+
+def _pruned_note(stats):
+    """The summary's note on vocabulary pruning (empty when nothing was pruned)."""
+    pruned = getattr(stats, "vocab_pruned", 0)
+    if not pruned:
+        return ""
+    return (f"; the word table reached --max-vocab-memory: {pruned:,} rare words pruned "
+            "while counting (the others' counts may be lower, as in word2vec.c)")
 
 
 @click.command()
@@ -115,7 +185,8 @@ def skipgram(corpus, output, dim, window, negative, min_count, max_vocab, sample
                    "spelling standing for all).")
 @click.option("--sections", is_flag=True, help="Also print one line per analogy section.")
 def evaluate(vectors_path, analogies, pairs, restrict_vocab, case_sensitive, sections):
-    """Score word VECTORS (word2vec text or binary file) on analogies and word pairs.
+    """Score word VECTORS (word2vec text or binary file, or a vector store) on
+    analogies and word pairs.
 
     Prints one line per evaluation file: analogy accuracy (3CosAdd) with the
     questions used and skipped; for each pairs file the Spearman correlation
@@ -157,6 +228,7 @@ def similar(vectors_path, words, topn, minus, restrict_vocab):
 
     With several WORDs (and --minus), the query is the sum of their unit
     vectors minus the --minus ones (3CosAdd); the query words are not printed.
+    VECTORS is a word2vec text or binary file, or a vector store folder.
     """
     vectors = _load_vectors(vectors_path)
     try:
@@ -170,9 +242,10 @@ def similar(vectors_path, words, topn, minus, restrict_vocab):
 
 
 def _load_vectors(path):
-    from ..word2vec import load_word2vec_format
+    """A vector store (folder) or a word2vec text or binary file."""
+    from ..word2vec import load_vectors
 
-    return load_word2vec_format(path)
+    return load_vectors(path)
 
 
 def _score(value):

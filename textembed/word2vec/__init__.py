@@ -3,8 +3,8 @@ loop and the vectors object (queries, evaluation, word2vec file formats).
 
 One import line per module.
 """
-from .vectors import NotInVocabularyError, WordVectors, load_word2vec_format
+from .vectors import NotInVocabularyError, WordVectors, load_vectors, load_word2vec_format
 from .training import DEFAULTS, TrainingStats, train
 
-__all__ = ["NotInVocabularyError", "WordVectors", "load_word2vec_format", "DEFAULTS",
-           "TrainingStats", "train"]
+__all__ = ["NotInVocabularyError", "WordVectors", "load_vectors", "load_word2vec_format",
+           "DEFAULTS", "TrainingStats", "train"]

@@ -5,8 +5,22 @@ The text is read in chunks of lines, tokenized by the byte kernels (through
 provisional id in order of first appearance. The ids go to a temporary file,
 with -1 after every line, so memory stays flat however large the corpus is:
 only the vocabulary (every distinct word and its count) is held in memory.
+
+Bounded vocabulary memory (word2vec.c's ``ReduceVocab``): when the word table
+passes ``max_memory`` bytes (estimated as :data:`WORD_BYTES` per word plus the
+word's length; checked after each chunk of up to 32,768 lines or 8 MB of
+text), every word seen at most ``min_reduce`` times is dropped and
+``min_reduce`` rises by one (it starts at 1), again until the table fits. A
+dropped word that comes back starts again from a count of 1, so the counts of
+the words that survive may be lower than their true counts, as in word2vec.c.
+The surviving words get new, compact ids; the ids already written are
+translated in one extra pass over the id file when the corpus ends (only when
+something was pruned), and the occurrences of dropped words are removed from
+it, as word2vec.c skips words out of its vocabulary. Without pruning, nothing
+changes: same words, counts and ids.
 """
 import os
+import shutil
 
 import numpy as np
 
@@ -14,11 +28,32 @@ from .._defaults import DEFAULT_FILTERS
 from ..byte_batch import ByteBatch, separator_bytes
 
 LINE_END = -1
+PRUNED = -2  # in the maps of a pruning: a dropped word
 _CHUNK_LINES = 32768
 _CHUNK_CHARS = 8 << 20
 _WHITESPACE = " \t\n\r\x0b\x0c"
 # Joins pre-tokenized sentences into one text; never part of a real word.
 _TOKEN_JOINER = "\x1f"
+# Estimated bytes of one word in the table besides its characters: the str
+# object's header, the dict slot, the id's int object, the list and count entries.
+WORD_BYTES = 150
+_REWRITE_TOKENS = 1 << 22
+
+
+def default_max_memory():
+    """A quarter of the physical memory in bytes (None when it cannot be read)."""
+    try:
+        return os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") // 4
+    except (ValueError, OSError, AttributeError):
+        pass
+    try:
+        with open("/proc/meminfo") as f:
+            for line in f:
+                if line.startswith("MemTotal:"):
+                    return int(line.split()[1]) * 1024 // 4
+    except (OSError, ValueError, IndexError):
+        pass
+    return None
 
 
 def separators_for(tokenizer):
@@ -39,21 +74,32 @@ class EncodedCorpus:
     words: list of str, provisional id -> word (order of first appearance);
     counts: int64 (n_words,), occurrences of each word;
     n_tokens, n_lines: totals over the corpus; path: the int32 file.
+    max_memory: the word table's limit in bytes (None: no limit);
+    pruned: words dropped by pruning (a word dropped twice counts twice);
+    min_reduce: the count at or below which the next pruning drops words.
     """
 
-    def __init__(self, path):
+    def __init__(self, path, max_memory=None):
         self.path = path
         self.words = []
         self.counts = np.zeros(0, np.int64)
         self.n_tokens = 0
         self.n_lines = 0
+        self.max_memory = max_memory
+        self.pruned = 0
+        self.min_reduce = 1
         self._index = {}
+        self._chars = 0           # characters of the words in the table
+        self._written = 0         # int32 values written to the file so far
+        self._generation = 0      # where the ids of the current numbering start
+        self._maps = []           # (start, file of old id -> new id) per pruning
 
     def _global_ids(self, batch):
         """Provisional ids of a batch's tokens (new words are added)."""
         local_ids, batch_words, counts, _ = batch.count_words()
         index = self._index
         words = self.words
+        before = len(words)
         to_global = np.empty(len(counts), np.int64)
         for local, word in enumerate(batch_words):
             g = index.get(word)
@@ -66,7 +112,30 @@ class EncodedCorpus:
             grown[:len(self.counts)] = self.counts
             self.counts = grown
         np.add.at(self.counts, to_global, counts)
+        self._chars += sum(map(len, words[before:]))
         return to_global[local_ids]
+
+    def table_bytes(self):
+        """The estimated memory of the word table: WORD_BYTES per word plus its characters."""
+        return len(self.words) * WORD_BYTES + self._chars
+
+    def _prune(self):
+        """word2vec.c's ReduceVocab, repeated until the table fits in max_memory."""
+        while self.words and self.table_bytes() > self.max_memory:
+            n = len(self.words)
+            kept = np.flatnonzero(self.counts[:n] > self.min_reduce)
+            new_ids = np.full(n, PRUNED, np.int32)
+            new_ids[kept] = np.arange(len(kept), dtype=np.int32)
+            map_path = f"{self.path}.map{len(self._maps)}"
+            new_ids.tofile(map_path)
+            self._maps.append((self._generation, map_path))
+            self._generation = self._written
+            self.pruned += n - len(kept)
+            self.words = [self.words[i] for i in kept.tolist()]
+            self.counts = self.counts[kept]
+            self._index = dict(zip(self.words, range(len(self.words))))
+            self._chars = sum(map(len, self.words))
+            self.min_reduce += 1
 
     def add_lines(self, lines, separators, lower, out):
         """Encode a list of lines (str) and append them to the open file ``out``."""
@@ -81,13 +150,53 @@ class EncodedCorpus:
         stream[np.arange(len(ids)) + line_of_token] = ids
         stream[batch.doc_offsets[1:] + np.arange(n_docs)] = LINE_END
         stream.tofile(out)
+        self._written += len(stream)
         self.n_tokens += len(ids)
         self.n_lines += n_docs
+        if self.max_memory is not None and self.table_bytes() > self.max_memory:
+            self._prune()
 
     def finish(self):
+        """Call once the file is closed: final counts, and the ids written before
+        the last pruning translated to the final numbering."""
         self.counts = self.counts[:len(self.words)].copy()
         self._index = None
+        if self._maps:
+            self._translate_ids()
         return self
+
+    def _translate_ids(self):
+        """Rewrite the id file in the final numbering, without the pruned words."""
+        # Compose the maps from the last to the first: each then maps its
+        # generation's ids straight to the final ids.
+        following = None
+        for _, map_path in reversed(self._maps):
+            new_ids = np.fromfile(map_path, np.int32)
+            if following is not None:
+                alive = new_ids >= 0
+                new_ids[alive] = following[new_ids[alive]]
+            new_ids.tofile(map_path)
+            following = new_ids
+        ends = [start for start, _ in self._maps[1:]] + [self._generation]
+        rewritten = f"{self.path}.final"
+        try:
+            with open(self.path, "rb") as source, open(rewritten, "wb") as out:
+                for (start, map_path), end in zip(self._maps, ends):
+                    final_ids = np.fromfile(map_path, np.int32)
+                    left = end - start
+                    while left > 0:
+                        block = np.fromfile(source, np.int32, min(left, _REWRITE_TOKENS))
+                        left -= len(block)
+                        words = block >= 0
+                        block[words] = final_ids[block[words]]
+                        block[block != PRUNED].tofile(out)
+                shutil.copyfileobj(source, out, 1 << 20)  # the last numbering is final
+            os.replace(rewritten, self.path)
+        finally:
+            for _, map_path in self._maps:
+                os.remove(map_path)
+            if os.path.exists(rewritten):
+                os.remove(rewritten)
 
 
 def _line_chunks(lines):
@@ -104,19 +213,21 @@ def _line_chunks(lines):
         yield chunk
 
 
-def encode_lines(lines, path, tokenizer="keras", lower=True):
-    """Encode an iterable of text lines into ``path``; returns the EncodedCorpus."""
-    return _encode(lines, path, separators_for(tokenizer), lower)
+def encode_lines(lines, path, tokenizer="keras", lower=True, max_memory=None):
+    """Encode an iterable of text lines into ``path``; returns the EncodedCorpus.
+    max_memory: prune the word table past this many bytes (None: never)."""
+    return _encode(lines, path, separators_for(tokenizer), lower, max_memory)
 
 
-def encode_sentences(sentences, path):
+def encode_sentences(sentences, path, max_memory=None):
     """Encode an iterable of token lists (taken as they are) into ``path``."""
     lines = (_TOKEN_JOINER.join(tokens) for tokens in sentences)
-    return _encode(lines, path, separator_bytes(_TOKEN_JOINER, _TOKEN_JOINER), False)
+    return _encode(lines, path, separator_bytes(_TOKEN_JOINER, _TOKEN_JOINER), False,
+                   max_memory)
 
 
-def _encode(lines, path, separators, lower):
-    corpus = EncodedCorpus(path)
+def _encode(lines, path, separators, lower, max_memory=None):
+    corpus = EncodedCorpus(path, max_memory)
     with open(path, "wb") as out:
         for chunk in _line_chunks(lines):
             corpus.add_lines(chunk, separators, lower, out)

@@ -17,7 +17,7 @@ import numpy as np
 from .._defaults import SKIPGRAM_DEFAULTS
 from .._memory import release_free_memory
 from ..progress import progress_lines
-from .corpus import LINE_END, encode_lines, encode_sentences, read_blocks
+from .corpus import LINE_END, default_max_memory, encode_lines, encode_sentences, read_blocks
 from .vocab import Vocabulary
 
 MAX_SENTENCE = 10_000
@@ -105,7 +105,8 @@ def train(corpus, dim=DEFAULTS["dim"], window=DEFAULTS["window"],
           negative=DEFAULTS["negative"], min_count=DEFAULTS["min_count"],
           sample=DEFAULTS["sample"], epochs=DEFAULTS["epochs"], alpha=DEFAULTS["alpha"],
           min_alpha=DEFAULTS["min_alpha"], threads=None, seed=None, max_vocab=None,
-          tokenizer="keras", lower=True, encoding="utf-8", progress=False):
+          tokenizer="keras", lower=True, encoding="utf-8", progress=False,
+          max_vocab_memory=None):
     """Train skip-gram word vectors with negative sampling.
 
     corpus: a path (plain, .gz, .bz2, or '-' for standard input; one sentence
@@ -114,6 +115,10 @@ def train(corpus, dim=DEFAULTS["dim"], window=DEFAULTS["window"],
       word2vec formats cannot store it), on whitespace only with
       ``'whitespace'``), or an
       iterable of token lists (used as they are).
+    max_vocab_memory: bytes the word table may take while counting, past which
+      the rarest words are pruned as word2vec.c does (see :mod:`.corpus`);
+      None: a quarter of the physical memory. ``stats.vocab_pruned`` says how
+      many words were dropped.
     Returns a :class:`WordVectors` whose ``stats`` describe the run.
     """
     from ..io import TextSource
@@ -121,6 +126,10 @@ def train(corpus, dim=DEFAULTS["dim"], window=DEFAULTS["window"],
 
     _check_options(dim, window, negative, min_count, sample, epochs, alpha, min_alpha,
                    threads, max_vocab)
+    if max_vocab_memory is None:
+        max_vocab_memory = default_max_memory()
+    elif max_vocab_memory < 1:
+        raise ValueError(f"max_vocab_memory must be at least 1 byte, got {max_vocab_memory}")
     threads = threads or os.cpu_count() or 1
     seed = int(np.random.SeedSequence().entropy % (1 << 63)) if seed is None else int(seed)
     started = time.perf_counter()
@@ -130,10 +139,11 @@ def train(corpus, dim=DEFAULTS["dim"], window=DEFAULTS["window"],
         if isinstance(corpus, (str, os.PathLike)):
             source = TextSource(os.fspath(corpus), encoding)
             lines = progress_lines(source, "reading", show=progress)
-            encoded = encode_lines(lines, ids_path, tokenizer=tokenizer, lower=lower)
+            encoded = encode_lines(lines, ids_path, tokenizer=tokenizer, lower=lower,
+                                   max_memory=max_vocab_memory)
             replaced = source.replaced
         else:
-            encoded = encode_sentences(corpus, ids_path)
+            encoded = encode_sentences(corpus, ids_path, max_memory=max_vocab_memory)
         vocab = Vocabulary(encoded.words, encoded.counts, min_count, max_vocab)
         if len(vocab) < 2:
             raise ValueError(
@@ -154,7 +164,8 @@ def train(corpus, dim=DEFAULTS["dim"], window=DEFAULTS["window"],
         distinct_words=len(encoded.words), train_words=vocab.train_words, epochs=epochs,
         seconds=wall, encode_seconds=encode_seconds,
         words_per_second=encoded.n_tokens * epochs / wall if wall > 0 else float("inf"),
-        loss=loss, threads=threads, seed=seed, replaced_bytes=replaced)
+        loss=loss, threads=threads, seed=seed, replaced_bytes=replaced,
+        vocab_pruned=encoded.pruned)
     return vectors
 
 

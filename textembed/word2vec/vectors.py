@@ -1,17 +1,24 @@
 """Trained word vectors: look-ups, nearest neighbours, evaluation, files.
 
 :class:`WordVectors` holds the words (most frequent first) and their float32
-vectors. Similarity queries use the unit-normalized vectors, computed once
-and cached. A word that is not in the vocabulary raises
+vectors. Similarity queries divide by the vectors' norms (computed on first
+use, one pass, cached), as gensim does, so they work on a memory-mapped matrix
+(:meth:`WordVectors.load` of a store) without copying it. The queries give
+gensim's answers (``most_similar``, ``most_similar_cosmul``,
+``doesnt_match``, ``n_similarity``). A word that is not in the vocabulary raises
 :class:`NotInVocabularyError` (a ``KeyError``) whose message says why.
 """
+import os
+
 import numpy as np
 
 from ..io import InputError
-from . import evaluation, formats
+from . import evaluation, formats, store
 
 _DEFAULT_ANALOGY_VOCAB = 30000
 _DEFAULT_PAIRS_VOCAB = 300000
+_BLOCK_ROWS = 1 << 16
+_COSMUL_EPSILON = 1e-6
 
 
 class NotInVocabularyError(KeyError):
@@ -47,7 +54,7 @@ class WordVectors:
 
     def __init__(self, words, vectors, counts=None, pruned=None, min_count=None, source=None):
         words = list(words)
-        if not all(isinstance(word, str) for word in words):
+        if not set(map(type, words)) <= {str} and not all(isinstance(w, str) for w in words):
             raise TypeError("words must be a list of str")
         vectors = np.ascontiguousarray(vectors, dtype=np.float32)
         if vectors.ndim != 2 or vectors.shape[0] != len(words) or vectors.shape[1] < 1:
@@ -55,24 +62,46 @@ class WordVectors:
                              f"(the number of words) and D >= 1, not shape {vectors.shape}")
         if not words:
             raise ValueError("words is empty: there must be at least one word")
-        index = {}
-        for row, word in enumerate(words):
-            first = index.setdefault(word, row)
-            if first != row:
-                raise ValueError(f"the word {word!r} appears twice (rows {first} and {row})")
         if counts is not None:
             counts = np.asarray(counts, dtype=np.int64)
             if counts.shape != (len(words),):
                 raise ValueError(f"counts must have shape ({len(words)},), not {counts.shape}")
+        self._setup(words, vectors, counts, pruned, min_count, source)
+        self._build_index()  # a word given twice raises ValueError now
+
+    def _setup(self, words, vectors, counts, pruned, min_count, source):
         self.words = words
         self.vectors = vectors
-        self.index = index
         self.counts = counts
         self.pruned = pruned
         self.min_count = min_count
         self.source = source
+        self._index = None
+        self._from_store = False
         self._unit = None
+        self._norms = None
         self._lowered = None
+
+    @property
+    def index(self):
+        """dict word -> row. Built by the constructor; for a loaded store, on
+        first use (1M words: about 0.3 s), so that loading stays fast."""
+        if self._index is None:
+            self._build_index()
+        return self._index
+
+    def _build_index(self):
+        index = dict(zip(self.words, range(len(self.words))))
+        if len(index) != len(self.words):
+            seen = {}
+            for row, word in enumerate(self.words):
+                first = seen.setdefault(word, row)
+                if first != row:
+                    problem = f"the word {word!r} appears twice (rows {first} and {row})"
+                    if self._from_store:
+                        raise InputError(f"{self.source}: a corrupt vector store: {problem}")
+                    raise ValueError(problem)
+        self._index = index
 
     # ------------------------------------------------------------ basics
 
@@ -95,17 +124,61 @@ class WordVectors:
         return self.vectors.shape[1]
 
     @property
+    def norms(self):
+        """float32 (V,): the length of each vector. Computed on first use, in
+        blocks of rows (one pass over the matrix, no (V, D) temporary), then cached."""
+        if self._norms is None:
+            norms = np.empty(len(self), np.float32)
+            for start in range(0, len(self), _BLOCK_ROWS):
+                block = self.vectors[start:start + _BLOCK_ROWS]
+                norms[start:start + len(block)] = np.linalg.norm(block, axis=1)
+            self._norms = norms
+        return self._norms
+
+    @property
     def unit_vectors(self):
-        """float32 (V, D): the vectors scaled to length 1 (all-zero rows stay zero). Cached."""
+        """float32 (V, D): the vectors scaled to length 1 (all-zero rows stay zero).
+        A full copy of the matrix, made on first use and cached; the queries do
+        not need it (they divide by :attr:`norms`)."""
         if self._unit is None:
-            norms = np.linalg.norm(self.vectors, axis=1, keepdims=True)
-            norms[norms == 0] = 1
-            self._unit = np.ascontiguousarray(self.vectors / norms, dtype=np.float32)
+            self._unit = self._unit_rows(len(self))
         return self._unit
 
+    def _unit_rows(self, limit):
+        """float32 (limit, D): the first ``limit`` unit vectors (a copy, or the cache)."""
+        if self._unit is not None:
+            return self._unit[:limit]
+        norms = self.norms[:limit, None]
+        unit = np.zeros((limit, self.vector_size), np.float32)
+        np.divide(self.vectors[:limit], norms, out=unit, where=norms > 0)
+        return unit
+
+    def unit_vector(self, word):
+        """float32 (D,): the vector of ``word`` scaled to length 1 (zeros stay zeros)."""
+        row = self.row(word)
+        norm = self.norms[row]
+        vector = np.array(self.vectors[row], dtype=np.float32)
+        return vector / norm if norm > 0 else vector
+
     def clear_cache(self):
-        """Forget the unit-normalized vectors (after ``vectors`` changed in place)."""
+        """Forget the norms and unit vectors (after ``vectors`` changed in place)."""
         self._unit = None
+        self._norms = None
+
+    def _scores(self, queries, limit):
+        """float32 (limit, k): cosine of the first ``limit`` rows with each column of
+        ``queries`` (float32 (D, k), unit length or not: the rows are what is
+        normalized, as gensim does). One pass over the rows, block by block, so a
+        memory-mapped matrix is read once and never copied whole."""
+        norms = self.norms
+        out = np.empty((limit, queries.shape[1]), np.float32)
+        for start in range(0, limit, _BLOCK_ROWS):
+            stop = min(start + _BLOCK_ROWS, limit)
+            block = self.vectors[start:stop] @ queries
+            scale = norms[start:stop, None]
+            np.divide(block, scale, out=out[start:stop], where=scale > 0)
+            out[start:stop][(scale == 0)[:, 0]] = 0
+        return out
 
     def row(self, word):
         """The row of ``word`` in ``vectors``; NotInVocabularyError if it has none."""
@@ -166,49 +239,121 @@ class WordVectors:
 
     def similarity(self, word1, word2):
         """Cosine similarity of two words (float; 0 if a vector is all zeros)."""
-        unit = self.unit_vectors
-        return float(np.dot(unit[self.row(word1)], unit[self.row(word2)]))
+        return float(np.dot(self.unit_vector(word1), self.unit_vector(word2)))
 
     def most_similar(self, positive=None, negative=None, topn=10, restrict_vocab=None):
-        """The words nearest to ``sum(positive) - sum(negative)`` (3CosAdd).
+        """The words nearest to the mean of the positive minus the negative words
+        (3CosAdd), as gensim's ``KeyedVectors.most_similar`` computes it.
 
-        positive, negative: a word, or a list of words and/or float (D,)
-          vectors. Each is unit-normalized first; the query words themselves
-          are never returned.
-        topn: how many (word, similarity) pairs to return (None: all).
+        positive, negative: a word, or a list of words, float (D,) vectors and
+          ``(word or vector, weight)`` pairs (weight 1 for a positive item, -1
+          for a negative one unless given). A word stands for its unit vector,
+          a vector is taken as it is (as gensim does); the query is the mean
+          of the weighted items, scaled to length 1. The query words are never
+          returned.
+        topn: how many (word, similarity) pairs to return (None: all, sorted).
         restrict_vocab: look only among the first (most frequent) N words.
-        Returns a list of (word, cosine similarity) pairs, most similar first.
-        One float32 matrix-vector product over the cached unit vectors.
+        Returns a list of (word, cosine similarity) pairs, most similar first
+        (ties: the more frequent word first). One float32 pass over the
+        first ``restrict_vocab`` rows, divided by the cached :attr:`norms`.
         """
-        positive = _as_list(positive)
-        negative = _as_list(negative)
-        if not positive and not negative:
+        self._check_topn(topn)
+        limit = self._limit(restrict_vocab)
+        items = [(item, 1.0) for item in _as_list(positive)]
+        items += [(item, -1.0) for item in _as_list(negative)]
+        if not items:
             raise ValueError("most_similar needs at least one positive or negative word")
+        mean = np.zeros(self.vector_size, np.float32)
+        total = 0.0
+        excluded = set()
+        for item, weight in items:
+            if isinstance(item, tuple) and len(item) == 2:
+                item, weight = item
+            if isinstance(item, str):
+                excluded.add(self.row(item))
+            mean += np.float32(weight) * self._query_vector(item)
+            total += abs(weight)
+        if total > 0:
+            mean /= np.float32(total)
+        query = _unit(mean)
+        scores = self._scores(query[:, None], limit)[:, 0]
+        return self._best(scores, topn, excluded)
+
+    def most_similar_cosmul(self, positive=None, negative=None, topn=10, restrict_vocab=None):
+        """The words that best answer ``positive`` minus ``negative`` by Levy and
+        Goldberg's multiplicative objective (3CosMul), as gensim computes it.
+
+        Each candidate x scores prod(s(x, p) for p in positive) /
+        (prod(s(x, n) for n in negative) + 1e-6), with s = (1 + cos) / 2 the
+        cosine shifted into [0, 1]. positive, negative: a word (its unit
+        vector) or a list of words and float (D,) vectors (taken as they are).
+        With one positive word the ranking is that of :meth:`most_similar`.
+        restrict_vocab: look only among the first N words (gensim 4.4 accepts
+        it but searches every word). Returns (word, score) pairs, best first.
+        """
+        self._check_topn(topn)
+        limit = self._limit(restrict_vocab)
+        positive, negative = _as_list(positive), _as_list(negative)
+        if not positive:
+            raise ValueError("most_similar_cosmul needs at least one positive word")
+        excluded = {self.row(item) for item in positive + negative if isinstance(item, str)}
+        terms = np.stack([self._query_vector(item) for item in positive + negative], axis=1)
+        shifted = (1 + self._scores(terms, limit)) / 2  # float32 (limit, k)
+        scores = np.prod(shifted[:, :len(positive)], axis=1)
+        if negative:
+            scores = scores / (np.prod(shifted[:, len(positive):], axis=1) + _COSMUL_EPSILON)
+        return self._best(scores.astype(np.float32), topn, excluded)
+
+    def doesnt_match(self, words):
+        """The word of ``words`` (a list of str) that goes least with the others:
+        the one whose unit vector has the lowest dot product with the mean of
+        all their unit vectors, scaled to length 1 (as gensim; ties: the word
+        first in sorted order). Unlike gensim, which leaves unknown words out
+        with a logged warning, an unknown word raises NotInVocabularyError.
+        """
+        words = _as_list(words)
+        if not words:
+            raise ValueError("doesnt_match needs at least one word")
+        unit = np.stack([self.unit_vector(word) for word in words])
+        query = _unit(unit.sum(axis=0, dtype=np.float32) / np.float32(len(words)))
+        scores = unit @ query
+        return min(zip(scores.tolist(), words))[1]
+
+    def n_similarity(self, words1, words2):
+        """Cosine similarity of the mean vectors of two lists of words (float).
+
+        As gensim 4 computes it, the means are of the raw vectors (not of their
+        unit vectors). Unlike gensim, which leaves unknown words out, an
+        unknown word raises NotInVocabularyError; an empty list raises
+        ValueError (gensim: ZeroDivisionError).
+        """
+        words1, words2 = _as_list(words1), _as_list(words2)
+        if not words1 or not words2:
+            raise ValueError("n_similarity needs at least one word in each list")
+        means = [_unit(self[words].sum(axis=0, dtype=np.float32) / np.float32(len(words)))
+                 for words in (words1, words2)]
+        return float(np.dot(means[0], means[1]))
+
+    def _query_vector(self, item):
+        """float32 (D,): a word's unit vector, or a given vector as it is."""
+        if isinstance(item, str):
+            return self.unit_vector(item)
+        vector = np.asarray(item, dtype=np.float32)
+        if vector.shape != (self.vector_size,):
+            raise ValueError(f"a query vector must have shape ({self.vector_size},), "
+                             f"not {vector.shape}")
+        return vector
+
+    @staticmethod
+    def _check_topn(topn):
         if topn is not None and (isinstance(topn, bool) or not isinstance(topn, (int, np.integer))
                                  or topn < 1):
             raise ValueError(f"topn must be a positive integer or None, not {topn!r}")
-        limit = self._limit(restrict_vocab)
-        unit = self.unit_vectors
-        query = np.zeros(self.vector_size, dtype=np.float32)
-        excluded = set()
-        for items, sign in ((positive, 1.0), (negative, -1.0)):
-            for item in items:
-                if isinstance(item, str):
-                    row = self.row(item)
-                    excluded.add(row)
-                    query += sign * unit[row]
-                else:
-                    vector = np.asarray(item, dtype=np.float32)
-                    if vector.shape != (self.vector_size,):
-                        raise ValueError(f"a query vector must have shape ({self.vector_size},), "
-                                         f"not {vector.shape}")
-                    norm = np.linalg.norm(vector)
-                    if norm > 0:
-                        query += sign * (vector / norm)
-        norm = np.linalg.norm(query)
-        if norm > 0:
-            query /= norm
-        scores = unit[:limit] @ query  # float32 (limit,)
+
+    def _best(self, scores, topn, excluded):
+        """The (word, score) pairs of the ``topn`` best rows of ``scores`` (float32
+        (limit,)), rows in ``excluded`` left out, best first, ties by row."""
+        limit = len(scores)
         want = limit if topn is None else min(limit, int(topn) + len(excluded))
         if want < limit:
             top = np.argpartition(-scores, want - 1)[:want]
@@ -257,7 +402,7 @@ class WordVectors:
             raise InputError(f"{path}: no analogy questions found "
                                         "(expected lines of 4 words 'a b c d')")
         questions = np.asarray(used_rows, dtype=np.int64).reshape(-1, 4)
-        predicted = evaluation.predict_analogies(self.unit_vectors, questions[:, :3], limit,
+        predicted = evaluation.predict_analogies(self._unit_rows(limit), questions[:, :3], limit,
                                                  variants, batch_size)
         hits = canonical[predicted] == questions[:, 3]
         for section, hit in zip(used_sections, hits.tolist()):
@@ -361,6 +506,43 @@ class WordVectors:
         return cls(words, vectors, source=str(path))
 
 
+    def save(self, path):
+        """Write the vectors as a textembed vector store: a folder holding the
+        float32 matrix (``vectors.npy``), the words and counts (``vocab.tsv``), the
+        rows' lengths (``norms.npy``, computed here if they were not yet) and
+        ``store.json`` (see :mod:`textembed.word2vec.store`), atomically. An
+        existing store at ``path`` is replaced; anything else there raises
+        InputError."""
+        store.save(path, self.words, self.vectors, counts=self.counts,
+                   min_count=self.min_count, norms=self.norms)
+
+    @classmethod
+    def load(cls, path, mmap=True):
+        """Read a store written by :meth:`save`. With ``mmap`` the matrix is a
+        read-only memory map (loading 1M x 300 takes well under a second; rows are
+        read from disk when queries touch them); ``mmap=False`` reads it into
+        memory. The word index (``index``) is built on first use. Raises
+        InputError (one line) for a missing, corrupt or foreign store (a word
+        stored twice: when the index is built).
+        """
+        words, vectors, counts, norms, meta = store.load(path, mmap=mmap)
+        # store.load checked the sizes; the word index is built on first use
+        loaded = cls.__new__(cls)
+        loaded._setup(words, np.ascontiguousarray(vectors), counts, None,
+                      meta.get("min_count"), str(path))
+        loaded._from_store = True
+        loaded._norms = norms  # None: computed on first use
+        return loaded
+
+
+def load_vectors(path, mmap=True):
+    """:class:`WordVectors` from a store folder (:meth:`WordVectors.load`) or a
+    word2vec text or binary file (:func:`load_word2vec_format`)."""
+    if os.path.isdir(path):
+        return WordVectors.load(path, mmap=mmap)
+    return load_word2vec_format(path)
+
+
 def load_word2vec_format(path, binary=None, limit=None, encoding="utf-8",
                          unicode_errors="strict"):
     """Read a word2vec text or binary file into :class:`WordVectors`
@@ -375,6 +557,12 @@ def _as_list(items):
     if isinstance(items, (str, np.ndarray)):
         return [items]
     return list(items)
+
+
+def _unit(vector):
+    """float32 (D,): ``vector`` scaled to length 1 (all zeros stay zeros)."""
+    norm = np.linalg.norm(vector)
+    return (vector / norm).astype(np.float32) if norm > 0 else vector.astype(np.float32)
 
 
 def _ratio(numerator, denominator):
