@@ -15,6 +15,9 @@ Extra checks:
   --defaults        textembed with its default options (`textembed skipgram
                     CORPUS`: default tokenizer, alpha, sample) against gensim
                     at its defaults (speed) and fastText's published figures
+  --barrier-check   textembed words/s with and without a barrier at each epoch's
+                    end (what --eval-every-epoch needs; here with an evaluation
+                    that does nothing), alternating, one run each per seed
   --fasttext        with --defaults, also train fastText's skip-gram (0.9.2,
                     -minn 0 -maxn 0 -t 1e-3, dim 100, 5 epochs, 2 threads) in
                     the same run (pip install fasttext-wheel)
@@ -91,6 +94,8 @@ def child_textembed(args):
                        threads=args.threads, seed=args.seed, tokenizer="whitespace")
         if args.alpha is not None:
             options["alpha"] = args.alpha
+    if args.barrier:
+        options["evaluate"] = lambda vectors: {}
     vectors = train(args.corpus, **options)
     wall = time.perf_counter() - start
     vectors.save_word2vec_format(args.out, binary=True)
@@ -99,7 +104,8 @@ def child_textembed(args):
 
 # -- parent -----------------------------------------------------------------
 
-def run_child(tool, corpus, out, seed, alpha=None, use_defaults=False, **overrides):
+def run_child(tool, corpus, out, seed, alpha=None, use_defaults=False, barrier=False,
+              **overrides):
     settings = dict(SETTINGS, **overrides)
     command = [sys.executable, __file__, "--child", tool, "--corpus", str(corpus),
                "--out", out, "--seed", str(seed)]
@@ -109,6 +115,8 @@ def run_child(tool, corpus, out, seed, alpha=None, use_defaults=False, **overrid
         command += ["--alpha", str(alpha)]
     if use_defaults:
         command.append("--use-defaults")
+    if barrier:
+        command.append("--barrier")
     process = subprocess.Popen(command, stdout=subprocess.PIPE, text=True, cwd=ROOT)
     output = process.stdout.read()
     _, status, usage = os.wait4(process.pid, 0)
@@ -132,10 +140,10 @@ def evaluate(path):
 
 
 def train_and_score(tool, corpus, tokens, seed, scratch, alpha=None, use_defaults=False,
-                    **overrides):
+                    barrier=False, **overrides):
     out = os.path.join(scratch, f"{tool}-{seed}.bin")
     result = run_child(tool, corpus, out, seed, alpha=alpha, use_defaults=use_defaults,
-                       **overrides)
+                       barrier=barrier, **overrides)
     epochs = overrides.get("epochs", SETTINGS["epochs"])
     result["words_per_s"] = tokens * epochs / result["wall"]
     result.update(evaluate(out))
@@ -164,6 +172,7 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--child", choices=["gensim", "textembed", "fasttext"])
     parser.add_argument("--use-defaults", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument("--barrier", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--corpus", default=str(CORPUS))
     parser.add_argument("--out")
     parser.add_argument("--seed", type=int, default=1)
@@ -172,6 +181,7 @@ def main():
         parser.add_argument(f"--{key.replace('_', '-')}", type=type(value), default=value)
     parser.add_argument("--alpha", type=float, default=None)
     parser.add_argument("--threads-check", action="store_true")
+    parser.add_argument("--barrier-check", action="store_true")
     parser.add_argument("--memory-check", action="store_true")
     parser.add_argument("--defaults", action="store_true")
     parser.add_argument("--fasttext", action="store_true")
@@ -220,6 +230,18 @@ def main():
             print(f"\nthreads (1 epoch): 1 thread {one['words_per_s'] / 1e3:.0f}k words/s, "
                   f"2 threads {two['words_per_s'] / 1e3:.0f}k words/s "
                   f"({two['words_per_s'] / one['words_per_s']:.2f}x)")
+        if args.barrier_check:
+            free, fenced = [], []
+            for seed in args.seeds:
+                free.append(train_and_score("textembed", args.corpus, tokens, seed, scratch,
+                                            alpha=0.025))
+                fenced.append(train_and_score("textembed", args.corpus, tokens, seed, scratch,
+                                              alpha=0.025, barrier=True))
+            a, b = mean(free, "wall"), mean(fenced, "wall")
+            print(f"\nbarrier at each epoch end ({SETTINGS['epochs']} epochs, "
+                  f"{SETTINGS['threads']} threads): {a:.2f} s without, {b:.2f} s with "
+                  f"({b / a - 1:+.1%}); per run: "
+                  + ", ".join(f"{x['wall']:.2f}/{y['wall']:.2f}" for x, y in zip(free, fenced)))
         if args.memory_check:
             big = os.path.join(scratch, "corpus_x4.txt")
             with open(big, "wb") as out:

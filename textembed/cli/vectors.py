@@ -53,10 +53,23 @@ def _default_vectors_path(corpus, binary):
               help="keras: strip punctuation like text_to_word_sequence; whitespace: split on "
                    "whitespace only.")
 @click.option("--lower/--no-lower", default=True, show_default=True, help="Lower-case the text.")
+@click.option("--eval-every-epoch", is_flag=True,
+              help="Score the vectors after every epoch on --analogies / --pairs and write "
+                   "the scores and losses per epoch to --history.")
+@click.option("--analogies", "eval_analogies", default=None, metavar="FILE",
+              help="With --eval-every-epoch: analogy questions (as `textembed evaluate`, "
+                   "among the 30,000 most frequent words).")
+@click.option("--pairs", "eval_pairs", multiple=True, metavar="FILE",
+              help="With --eval-every-epoch: word pairs with human scores (Spearman); may be "
+                   "repeated.")
+@click.option("--history", "history_path", default=None, metavar="FILE",
+              help="Where --eval-every-epoch writes its JSON history (default: "
+                   "OUTPUT.history.json).")
 @encoding_option("CORPUS")
 @quiet_option()
 def skipgram(corpus, output, dim, window, negative, min_count, max_vocab, sample, epochs,
-             alpha, min_alpha, threads, seed, binary, tokenizer, lower, encoding, quiet):
+             alpha, min_alpha, threads, seed, binary, tokenizer, lower, eval_every_epoch,
+             eval_analogies, eval_pairs, history_path, encoding, quiet):
     """Train skip-gram word vectors (negative sampling) on CORPUS.
 
     CORPUS is a text file, one sentence or paragraph per line (plain, .gz or
@@ -69,6 +82,7 @@ def skipgram(corpus, output, dim, window, negative, min_count, max_vocab, sample
     if output == "-":
         raise click.BadParameter("the vectors go to a file: give its name (standard output "
                                  "is not supported)", param_hint="'-o' / '--output'")
+    _check_evaluation_options(eval_every_epoch, eval_analogies, eval_pairs, history_path)
     if corpus != "-":
         check_input_file(corpus)
     if output is None:
@@ -79,24 +93,64 @@ def skipgram(corpus, output, dim, window, negative, min_count, max_vocab, sample
     if corpus != "-" and os.path.exists(output) and os.path.samefile(corpus, output):
         raise click.BadParameter(f"{output} is CORPUS itself: writing the vectors there "
                                  "would replace the text", param_hint="'-o' / '--output'")
-    from ..word2vec import train
+    from ..word2vec import epoch_scorer, train
 
+    evaluate = None
+    if eval_every_epoch:
+        history_path = history_path or output + ".history.json"
+        check_output_path(history_path)
+        for path in [eval_analogies, *eval_pairs]:
+            if path is not None:
+                check_input_file(path)
+        evaluate = epoch_scorer(eval_analogies, eval_pairs)
     name = STDIN_NAME if corpus == "-" else corpus
     try:
         vectors = train(corpus, dim=dim, window=window, negative=negative,
                         min_count=min_count, sample=sample, epochs=epochs, alpha=alpha,
                         min_alpha=min_alpha, threads=threads, seed=seed, max_vocab=max_vocab,
                         tokenizer=tokenizer, lower=lower, encoding=encoding,
-                        progress=not quiet and stderr_is_terminal())
+                        progress=not quiet and stderr_is_terminal(), evaluate=evaluate)
     except ValueError as error:
         raise InputError(f"{name}: {error}") from None
     stats = vectors.stats
     warn_replaced(name, stats.replaced_bytes, encoding)
     vectors.save_word2vec_format(output, binary=binary)
+    saved = f"{output}"
+    if evaluate is not None:
+        _write_history(history_path, name, output, stats)
+        saved += f", history to {history_path}"
+    epoch_losses = " ".join(f"{loss:.3f}" for loss in stats.epoch_losses)
     info(f"skipgram: {stats.corpus_tokens:,} tokens x {epochs} epochs in {stats.seconds:.1f} s "
          f"({stats.words_per_second / 1e3:,.0f}k words/s, {stats.threads} threads; "
-         f"reading {stats.encode_seconds:.1f} s), loss {stats.loss:.3f}; "
-         f"{len(vectors):,} words x {dim} saved to {output}", quiet)
+         f"reading {stats.encode_seconds:.1f} s), loss {stats.loss:.3f} "
+         f"(per epoch {epoch_losses}); {len(vectors):,} words x {dim} saved to {saved}",
+         quiet)
+
+
+def _check_evaluation_options(eval_every_epoch, analogies, pairs, history):
+    """Usage errors of --eval-every-epoch and its files, before any work."""
+    if eval_every_epoch and analogies is None and not pairs:
+        raise click.UsageError("--eval-every-epoch needs --analogies FILE and/or --pairs FILE "
+                               "to score the vectors on")
+    if not eval_every_epoch:
+        given = "--analogies" if analogies is not None else "--pairs" if pairs else \
+            "--history" if history is not None else None
+        if given is not None:
+            raise click.UsageError(f"{given} is used by --eval-every-epoch: add it (or use "
+                                   "`textembed evaluate` on the saved vectors)")
+
+
+def _write_history(path, corpus, output, stats):
+    """The scores and losses per epoch as JSON, written atomically."""
+    import json
+
+    from ..io import atomic_output
+
+    record = {"corpus": corpus, "vectors": output, "seconds": stats.seconds,
+              "epochs": stats.history}
+    with atomic_output(path) as out:
+        json.dump(record, out, indent=1)
+        out.write("\n")
 
 
 @click.command()

@@ -4,7 +4,7 @@ loop and the vectors object (queries, evaluation, word2vec file formats).
 One import line per module.
 """
 from .vectors import NotInVocabularyError, WordVectors, load_word2vec_format
-from .training import DEFAULTS, TrainingStats, train
+from .training import DEFAULTS, TrainingStats, epoch_scorer, train
 
 __all__ = ["NotInVocabularyError", "WordVectors", "load_word2vec_format", "DEFAULTS",
-           "TrainingStats", "train"]
+           "TrainingStats", "epoch_scorer", "train"]

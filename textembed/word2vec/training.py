@@ -76,19 +76,21 @@ def _jobs(path, remap):
 
 
 class _Progress:
-    """A tqdm bar over training words with learning rate and loss."""
+    """A tqdm bar over training words with the epoch, learning rate and loss."""
 
-    def __init__(self, total, enabled):
+    def __init__(self, total, enabled, epochs):
         self.bar = None
+        self.epochs = epochs
         if enabled:
             from tqdm import tqdm
 
             self.bar = tqdm(total=total, unit="word", unit_scale=True, desc="training",
                             dynamic_ncols=True, smoothing=0.1)
 
-    def update(self, words, alpha, loss):
+    def update(self, words, alpha, loss, epoch):
         if self.bar is not None:
-            self.bar.set_postfix_str(f"lr={alpha:.5f} loss={loss:.3f}", refresh=False)
+            self.bar.set_postfix_str(f"epoch={epoch + 1}/{self.epochs} lr={alpha:.5f} "
+                                     f"loss={loss:.3f}", refresh=False)
             self.bar.update(words)
 
     def close(self):
@@ -100,7 +102,7 @@ def train(corpus, dim=DEFAULTS["dim"], window=DEFAULTS["window"],
           negative=DEFAULTS["negative"], min_count=DEFAULTS["min_count"],
           sample=DEFAULTS["sample"], epochs=DEFAULTS["epochs"], alpha=DEFAULTS["alpha"],
           min_alpha=DEFAULTS["min_alpha"], threads=None, seed=None, max_vocab=None,
-          tokenizer="keras", lower=True, encoding="utf-8", progress=False):
+          tokenizer="keras", lower=True, encoding="utf-8", progress=False, evaluate=None):
     """Train skip-gram word vectors with negative sampling.
 
     corpus: a path (plain, .gz, .bz2, or '-' for standard input; one sentence
@@ -109,7 +111,15 @@ def train(corpus, dim=DEFAULTS["dim"], window=DEFAULTS["window"],
       word2vec formats cannot store it), on whitespace only with
       ``'whitespace'``), or an
       iterable of token lists (used as they are).
-    Returns a :class:`WordVectors` whose ``stats`` describe the run.
+    evaluate: None, or a callable ``f(vectors) -> dict`` (e.g. :func:`epoch_scorer`)
+      called on the current vectors after every epoch, once the epoch's jobs
+      are all done (the next epoch waits for it); its dicts go into
+      ``stats.history``.
+    Returns a :class:`WordVectors` whose ``stats`` describe the run:
+    ``stats.epoch_losses`` (mean loss per sampled pair of each epoch) and
+    ``stats.history`` (one dict per epoch: epoch, loss (as in epoch_losses),
+    loss_pairs, seconds (since training began), alpha (at the epoch's end) and the
+    scores of ``evaluate``).
     """
     from ..io import TextSource
     from .vectors import WordVectors
@@ -139,8 +149,12 @@ def train(corpus, dim=DEFAULTS["dim"], window=DEFAULTS["window"],
         release_free_memory()
         syn0, syn1 = initial_weights(len(vocab), dim, seed)
         step = skipgram_step(syn0, syn1, vocab, window, negative, sample, seed)
-        loss = _train_epochs(ids_path, vocab, step, epochs, alpha, min_alpha, threads,
-                             progress)
+        on_epoch = None
+        if evaluate is not None:
+            def on_epoch():
+                return evaluate(WordVectors(vocab.words, syn0, counts=vocab.counts))
+        loss, history = _train_epochs(ids_path, vocab, step, epochs, alpha, min_alpha,
+                                      threads, progress, on_epoch)
     wall = time.perf_counter() - started
     vectors = WordVectors(vocab.words, syn0, counts=vocab.counts, pruned=vocab.pruned,
                           min_count=min_count)
@@ -149,7 +163,8 @@ def train(corpus, dim=DEFAULTS["dim"], window=DEFAULTS["window"],
         distinct_words=len(encoded.words), train_words=vocab.train_words, epochs=epochs,
         seconds=wall, encode_seconds=encode_seconds,
         words_per_second=encoded.n_tokens * epochs / wall if wall > 0 else float("inf"),
-        loss=loss, threads=threads, seed=seed, replaced_bytes=replaced)
+        loss=loss, epoch_losses=[entry["loss"] for entry in history], history=history,
+        threads=threads, seed=seed, replaced_bytes=replaced)
     return vectors
 
 
@@ -175,10 +190,17 @@ def skipgram_step(syn0, syn1, vocab, window, negative, sample, seed):
     return step
 
 
-def _train_epochs(ids_path, vocab, step, epochs, alpha, min_alpha, threads, progress):
+def _train_epochs(ids_path, vocab, step, epochs, alpha, min_alpha, threads, progress,
+                  on_epoch=None):
     """Run ``step`` over every job of every epoch in a pool of threads, the learning
-    rate falling linearly from alpha to min_alpha over the training words; returns
-    the loss of the last jobs (a moving window)."""
+    rate falling linearly from alpha to min_alpha over the training words.
+
+    Without ``on_epoch`` the next epoch's jobs start while the last ones of the
+    epoch before still run; with it, each epoch ends at a barrier (all its jobs
+    done), then ``on_epoch() -> dict`` scores the weights as they are.
+    Returns (the loss of the last jobs (a moving window), history: one dict per
+    epoch with its mean loss per sampled pair and the scores of ``on_epoch``).
+    """
     total = vocab.train_words * epochs
     span = alpha - min_alpha
 
@@ -188,28 +210,32 @@ def _train_epochs(ids_path, vocab, step, epochs, alpha, min_alpha, threads, prog
     def run(job, start, words, epoch, index):
         return step(job, rate(start), rate(start + words), epoch, index)
 
-    bar = _Progress(total, progress)
-    loss_sum = 0.0
-    loss_pairs = 0
-    recent = []
+    bar = _Progress(total, progress, epochs)
+    tally = _Tally(epochs, bar, rate, time.perf_counter(),
+                   lambda epoch: rate((epoch + 1) * vocab.train_words))
     pool = ThreadPoolExecutor(max_workers=threads)
     try:
         pending = set()
         done = 0
         for epoch in range(epochs):
             for index, (job, words) in enumerate(_jobs(ids_path, vocab.remap)):
-                pending.add(pool.submit(run, job, done, words, epoch, index))
+                future = pool.submit(run, job, done, words, epoch, index)
+                future.epoch = epoch
+                pending.add(future)
+                tally.submitted[epoch] += 1
                 done += words
                 while len(pending) >= 2 * threads:
                     finished, pending = wait(pending, return_when=FIRST_COMPLETED)
-                    for future in finished:
-                        loss_sum, loss_pairs = _account(future, bar, rate, done,
-                                                        recent, loss_sum, loss_pairs)
+                    tally.account(finished, done)
+            tally.close(epoch, done)
+            if on_epoch is not None:
+                while pending:
+                    finished, pending = wait(pending, return_when=FIRST_COMPLETED)
+                    tally.account(finished, done)
+                tally.history[epoch].update(on_epoch())
         while pending:
             finished, pending = wait(pending, return_when=FIRST_COMPLETED)
-            for future in finished:
-                loss_sum, loss_pairs = _account(future, bar, rate, done, recent,
-                                                loss_sum, loss_pairs)
+            tally.account(finished, done)
     except BaseException:
         # Ctrl-C or an error: drop the queued jobs, let the running ones end.
         pool.shutdown(wait=True, cancel_futures=True)
@@ -217,14 +243,99 @@ def _train_epochs(ids_path, vocab, step, epochs, alpha, min_alpha, threads, prog
     finally:
         pool.shutdown(wait=True)
         bar.close()
-    return sum(s for s, _ in recent) / max(sum(p for _, p in recent), 1)
+    return tally.window_loss(), tally.history
 
 
-def _account(future, bar, rate, done, recent, loss_sum, loss_pairs):
-    words, job_loss, job_pairs = future.result()
-    recent.append((job_loss, job_pairs))
-    if len(recent) > 16:
-        recent.pop(0)
-    window_loss = sum(s for s, _ in recent) / max(sum(p for _, p in recent), 1)
-    bar.update(words, rate(done), window_loss)
-    return loss_sum + job_loss, loss_pairs + job_pairs
+class _Tally:
+    """The loss of finished jobs: per epoch, and over the last few jobs for the bar."""
+
+    def __init__(self, epochs, bar, rate, started, end_rate):
+        self.bar = bar
+        self.rate = rate
+        self.end_rate = end_rate
+        self.started = started
+        self.submitted = [0] * epochs
+        self.finished = [0] * epochs
+        self.loss = [0.0] * epochs
+        self.pairs = [0] * epochs
+        self.closed = -1  # the last epoch whose jobs were all submitted
+        self.recent = []
+        self.history = [{"epoch": e + 1} for e in range(epochs)]
+
+    def window_loss(self):
+        return sum(s for s, _ in self.recent) / max(sum(p for _, p in self.recent), 1)
+
+    def account(self, futures, done):
+        for future in futures:
+            words, job_loss, job_pairs = future.result()
+            epoch = future.epoch
+            self.loss[epoch] += job_loss
+            self.pairs[epoch] += job_pairs
+            self.finished[epoch] += 1
+            self.recent.append((job_loss, job_pairs))
+            if len(self.recent) > 16:
+                self.recent.pop(0)
+            self._maybe_complete(epoch, done)
+            self.bar.update(words, self.rate(done), self.window_loss(), epoch)
+
+    def close(self, epoch, done):
+        """Every job of ``epoch`` was submitted."""
+        self.closed = epoch
+        self._maybe_complete(epoch, done)
+
+    def _maybe_complete(self, epoch, done):
+        if epoch <= self.closed and self.finished[epoch] == self.submitted[epoch]:
+            self.history[epoch].update(
+                loss=self.loss[epoch] / max(self.pairs[epoch], 1), loss_pairs=self.pairs[epoch],
+                seconds=time.perf_counter() - self.started, alpha=self.end_rate(epoch))
+
+
+def epoch_scorer(analogies=None, pairs=(), restrict_vocab=30000, case_insensitive=True,
+                 encoding="utf-8"):
+    """A ``train(evaluate=...)`` callable scoring vectors as ``textembed evaluate`` does.
+
+    analogies: a questions-words.txt style file or None (accuracy over the
+    ``restrict_vocab`` most frequent words); pairs: word-pair files
+    (Spearman). The files are read through once here, so a missing or
+    malformed file fails before training (InputError). The callable returns
+    ``{"analogies": {"file", "accuracy", "used", "skipped"}, "pairs": [{"file",
+    "spearman", "used", "skipped"}, ...]}``.
+    """
+    from ..io import InputError
+    from .evaluation import iter_analogies, iter_word_pairs
+
+    pairs = [os.fspath(p) for p in pairs]
+    if analogies is None and not pairs:
+        raise ValueError("epoch_scorer needs analogies and/or pairs files")
+    if analogies is not None:
+        analogies = os.fspath(analogies)
+        if sum(1 for _ in iter_analogies(analogies, encoding)) == 0:
+            raise InputError(f"{analogies}: no analogy questions found "
+                             "(expected lines of 4 words 'a b c d')")
+    for path in pairs:
+        if sum(1 for _ in iter_word_pairs(path, encoding)) == 0:
+            raise InputError(f"{path}: no word pairs found "
+                             "(expected lines 'word1<TAB>word2<TAB>score')")
+
+    def score(vectors):
+        scores = {}
+        if analogies is not None:
+            result = vectors.evaluate_word_analogies(analogies, restrict_vocab=restrict_vocab,
+                                                     case_insensitive=case_insensitive,
+                                                     encoding=encoding)
+            scores["analogies"] = {"file": analogies, "accuracy": _number(result["accuracy"]),
+                                   "used": result["used"], "skipped": result["skipped"]}
+        if pairs:
+            scores["pairs"] = []
+            for path in pairs:
+                result = vectors.evaluate_word_pairs(path, case_insensitive=case_insensitive,
+                                                     encoding=encoding)
+                scores["pairs"].append({"file": path, "spearman": _number(result["spearman"]),
+                                        "used": result["used"], "skipped": result["skipped"]})
+        return scores
+    return score
+
+
+def _number(value):
+    """A float for JSON: None instead of nan."""
+    return None if value != value else float(value)
