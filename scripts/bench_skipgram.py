@@ -8,6 +8,10 @@ same evaluator: WordSim-353 and SimLex-999 Spearman, analogy accuracy over the
 top-30k vocabulary. Words/s is corpus tokens x epochs / wall time of the whole
 run (vocabulary pass included).
 
+--model cbow trains CBOW instead (gensim `Word2Vec(sg=0, cbow_mean=1,
+corpus_file=...)`, textembed `train(..., model="cbow")`), at alpha 0.05 for
+both (word2vec.c's CBOW default) unless --alpha is given.
+
 Extra checks:
   --threads-check   textembed words/s with 1 thread vs 2 threads (1 epoch)
   --memory-check    textembed peak memory on the corpus vs the corpus x4 (1 epoch;
@@ -22,7 +26,7 @@ Extra checks:
                     -minn 0 -maxn 0 -t 1e-3, dim 100, 5 epochs, 2 threads) in
                     the same run (pip install fasttext-wheel)
 
-Usage: python scripts/bench_skipgram.py [--seeds 1 2 3] [--threads-check]
+Usage: python scripts/bench_skipgram.py [--model cbow] [--seeds 1 2 3] [--threads-check]
        [--memory-check] [--defaults [--fasttext]]
 Needs: pip install gensim (bench only).
 """
@@ -39,6 +43,7 @@ ROOT = Path(__file__).resolve().parents[1]
 SHARED = ROOT.parent / "shared" / "data"
 CORPUS = SHARED / "corpus" / "bench_corpus.txt"
 EVAL = SHARED / "eval"
+MODEL = ["skipgram"]  # set by --model
 SETTINGS = dict(dim=100, window=5, negative=5, min_count=5, sample=1e-3, epochs=5, threads=2)
 
 
@@ -53,7 +58,8 @@ def child_gensim(args):
     from gensim.models import Word2Vec
 
     start = time.perf_counter()
-    model = Word2Vec(corpus_file=args.corpus, sg=1, hs=0, negative=args.negative,
+    model = Word2Vec(corpus_file=args.corpus, sg=int(args.model == "skipgram"), cbow_mean=1,
+                     hs=0, negative=args.negative,
                      window=args.window, vector_size=args.dim, min_count=args.min_count,
                      sample=args.sample, epochs=args.epochs, workers=args.threads,
                      alpha=args.alpha, min_alpha=0.0001, seed=args.seed)
@@ -91,7 +97,8 @@ def child_textembed(args):
     else:
         options = dict(dim=args.dim, window=args.window, negative=args.negative,
                        min_count=args.min_count, sample=args.sample, epochs=args.epochs,
-                       threads=args.threads, seed=args.seed, tokenizer="whitespace")
+                       threads=args.threads, seed=args.seed, tokenizer="whitespace",
+                       model=args.model)
         if args.alpha is not None:
             options["alpha"] = args.alpha
     if args.barrier:
@@ -108,7 +115,7 @@ def run_child(tool, corpus, out, seed, alpha=None, use_defaults=False, barrier=F
               **overrides):
     settings = dict(SETTINGS, **overrides)
     command = [sys.executable, __file__, "--child", tool, "--corpus", str(corpus),
-               "--out", out, "--seed", str(seed)]
+               "--out", out, "--seed", str(seed), "--model", MODEL[0]]
     for key, value in settings.items():
         command += [f"--{key.replace('_', '-')}", str(value)]
     if alpha is not None:
@@ -168,6 +175,20 @@ def compare(title, ours, theirs, keys=("wall", "words_per_s", "peak_mb", "ws353"
         print(f"{key:<12} {a:>10.3f} {b:>10.3f} {a / b:>6.2f}x")
 
 
+def bench_cbow(args, tokens):
+    """CBOW: gensim and textembed alternately, per seed; the ratios of the means."""
+    alpha = 0.05 if args.alpha is None else args.alpha
+    with tempfile.TemporaryDirectory(prefix="bench-cbow-") as scratch:
+        ours, theirs = [], []
+        for seed in args.seeds:
+            theirs.append(train_and_score("gensim", args.corpus, tokens, seed, scratch,
+                                          alpha=alpha))
+            ours.append(train_and_score("textembed", args.corpus, tokens, seed, scratch,
+                                        alpha=alpha))
+        compare(f"CBOW, same settings (alpha {alpha}), mean over seeds {args.seeds}",
+                ours, theirs)
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--child", choices=["gensim", "textembed", "fasttext"])
@@ -180,6 +201,7 @@ def main():
     for key, value in SETTINGS.items():
         parser.add_argument(f"--{key.replace('_', '-')}", type=type(value), default=value)
     parser.add_argument("--alpha", type=float, default=None)
+    parser.add_argument("--model", choices=["skipgram", "cbow"], default="skipgram")
     parser.add_argument("--threads-check", action="store_true")
     parser.add_argument("--barrier-check", action="store_true")
     parser.add_argument("--memory-check", action="store_true")
@@ -188,6 +210,7 @@ def main():
     parser.add_argument("--skip-main", action="store_true", help="only the extra checks")
     args = parser.parse_args()
 
+    MODEL[0] = args.model
     if args.child == "gensim":
         if args.alpha is None:
             args.alpha = 0.025
@@ -200,7 +223,9 @@ def main():
     if not Path(args.corpus).exists() or not EVAL.exists():
         sys.exit(f"bench_skipgram: {args.corpus} or {EVAL} not found (the shared data folder)")
     tokens = count_tokens(args.corpus)
-    print(f"corpus {args.corpus}: {tokens:,} tokens; settings {SETTINGS}")
+    print(f"corpus {args.corpus}: {tokens:,} tokens; model {args.model}; settings {SETTINGS}")
+    if args.model == "cbow":
+        return bench_cbow(args, tokens)
     with tempfile.TemporaryDirectory(prefix="bench-skipgram-") as scratch:
         if not args.skip_main:
             ours, theirs = [], []

@@ -81,3 +81,29 @@ def test_eval_errors_come_before_any_work(invoke, files, tmp_path, monkeypatch, 
     code, out, err = invoke("skipgram", "sample.txt", *TRAIN, *args)
     assert_one_error(code, err, expected_code, *fragments)
     assert folder(tmp_path) == before
+
+
+# -- --model cbow ------------------------------------------------------------------
+
+EXACT = ["--threads", "1", "--seed", "3"]
+
+
+def test_cbow_trains_reproducibly_and_differs_from_skipgram(invoke, files, tmp_path):
+    outputs = {}
+    for name, model in (("a", "cbow"), ("b", "cbow"), ("sg", "skipgram")):
+        target = tmp_path / f"{name}.vec"
+        code, out, err = invoke("skipgram", files["corpus"], *TRAIN, *EXACT, "--model", model,
+                                "-o", target)
+        assert code == 0, err
+        assert err.startswith(f"{model}: ") and err.rstrip().endswith(f"saved to {target}")
+        outputs[name] = target.read_bytes()
+    assert outputs["a"] == outputs["b"]
+    assert outputs["a"] != outputs["sg"]
+    assert load_word2vec_format(tmp_path / "a.vec").words == \
+        load_word2vec_format(tmp_path / "sg.vec").words
+
+
+def test_unknown_model_is_a_usage_error(invoke, files, tmp_path):
+    code, out, err = invoke("skipgram", files["corpus"], *TRAIN, "--model", "glove")
+    assert_one_error(code, err, 2, "--model", "glove")
+    assert not (tmp_path / "sample.vec").exists()

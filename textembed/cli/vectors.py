@@ -3,6 +3,7 @@ word pairs) and ``similar`` (nearest words), over :mod:`textembed.word2vec`."""
 import os
 
 import click
+from click.core import ParameterSource
 
 from .._defaults import SKIPGRAM_DEFAULTS
 from ..io import InputError, check_input_file, check_output_path
@@ -32,6 +33,10 @@ def _default_vectors_path(corpus, binary):
 @click.command()
 @click.argument("corpus", metavar="CORPUS")
 @output_option("Where to write the vectors (default: CORPUS.vec, or .bin with --binary).")
+@click.option("--model", type=click.Choice(["skipgram", "cbow"]), default="skipgram",
+              show_default=True,
+              help="skipgram: each context word predicts the centre word; cbow: the mean of "
+                   "the context vectors predicts it (faster).")
 @_trainer_option("--dim", click.IntRange(min=1), "Vector size.")
 @_trainer_option("--window", click.IntRange(min=1),
                  "Largest distance between a word and its context (shrunk at random).")
@@ -65,12 +70,21 @@ def _default_vectors_path(corpus, binary):
 @click.option("--history", "history_path", default=None, metavar="FILE",
               help="Where --eval-every-epoch writes its JSON history (default: "
                    "OUTPUT.history.json).")
+@click.option("--save-state", "save_state_path", default=None, metavar="STATE",
+              help="Also write the training state (both weight matrices, the vocabulary "
+                   "and its counts, the settings, the learning-rate position) to continue "
+                   "from with --resume.")
+@click.option("--resume", "resume_path", default=None, metavar="STATE",
+              help="Continue the training of STATE on CORPUS: its words keep their vectors, "
+                   "CORPUS's words reaching --min-count join; the state's settings apply "
+                   "unless given.")
 @encoding_option("CORPUS")
 @quiet_option()
-def skipgram(corpus, output, dim, window, negative, min_count, max_vocab, sample, epochs,
+def skipgram(corpus, output, model, dim, window, negative, min_count, max_vocab, sample, epochs,
              alpha, min_alpha, threads, seed, binary, tokenizer, lower, eval_every_epoch,
-             eval_analogies, eval_pairs, history_path, encoding, quiet):
-    """Train skip-gram word vectors (negative sampling) on CORPUS.
+             eval_analogies, eval_pairs, history_path, save_state_path, resume_path, encoding,
+             quiet):
+    """Train skip-gram (or CBOW) word vectors (negative sampling) on CORPUS.
 
     CORPUS is a text file, one sentence or paragraph per line (plain, .gz or
     .bz2), or - for standard input. The vectors are written in word2vec's
@@ -93,8 +107,28 @@ def skipgram(corpus, output, dim, window, negative, min_count, max_vocab, sample
     if corpus != "-" and os.path.exists(output) and os.path.samefile(corpus, output):
         raise click.BadParameter(f"{output} is CORPUS itself: writing the vectors there "
                                  "would replace the text", param_hint="'-o' / '--output'")
-    from ..word2vec import epoch_scorer, train
+    from ..word2vec import epoch_scorer, load_state, save_state, train
+    from ..word2vec.training import resolve_settings
 
+    if save_state_path is not None:
+        check_output_path(save_state_path)
+        if os.path.abspath(save_state_path) == os.path.abspath(output):
+            raise click.BadParameter("the state and the vectors need two files",
+                                     param_hint="'--save-state'")
+    resume = None
+    given = dict(model=model, dim=dim, window=window, negative=negative, sample=sample,
+                 min_count=min_count, alpha=alpha, min_alpha=min_alpha, tokenizer=tokenizer,
+                 lower=lower)
+    if resume_path is not None:
+        # the state's settings, except those given on the command line
+        context = click.get_current_context()
+        given = {key: None if context.get_parameter_source(key) is ParameterSource.DEFAULT
+                 else value for key, value in given.items()}
+        resume = load_state(resume_path)
+        try:
+            resolve_settings(given, resume, max_vocab)
+        except ValueError as error:
+            raise InputError(f"{resume_path}: {error}") from None
     evaluate = None
     if eval_every_epoch:
         history_path = history_path or output + ".history.json"
@@ -105,11 +139,10 @@ def skipgram(corpus, output, dim, window, negative, min_count, max_vocab, sample
         evaluate = epoch_scorer(eval_analogies, eval_pairs)
     name = STDIN_NAME if corpus == "-" else corpus
     try:
-        vectors = train(corpus, dim=dim, window=window, negative=negative,
-                        min_count=min_count, sample=sample, epochs=epochs, alpha=alpha,
-                        min_alpha=min_alpha, threads=threads, seed=seed, max_vocab=max_vocab,
-                        tokenizer=tokenizer, lower=lower, encoding=encoding,
-                        progress=not quiet and stderr_is_terminal(), evaluate=evaluate)
+        vectors = train(corpus, epochs=epochs, threads=threads, seed=seed, max_vocab=max_vocab,
+                        encoding=encoding, progress=not quiet and stderr_is_terminal(),
+                        evaluate=evaluate, resume=resume, keep_state=save_state_path is not None,
+                        **given)
     except ValueError as error:
         raise InputError(f"{name}: {error}") from None
     stats = vectors.stats
@@ -119,11 +152,18 @@ def skipgram(corpus, output, dim, window, negative, min_count, max_vocab, sample
     if evaluate is not None:
         _write_history(history_path, name, output, stats)
         saved += f", history to {history_path}"
+    if save_state_path is not None:
+        save_state(vectors, save_state_path)
+        saved += f", state to {save_state_path}"
+    model = stats.model
+    if resume is not None:
+        saved += (f" (resumed {resume_path}: {resume.epochs_done} epochs before, "
+                  f"{stats.new_words:,} new words)")
     epoch_losses = " ".join(f"{loss:.3f}" for loss in stats.epoch_losses)
-    info(f"skipgram: {stats.corpus_tokens:,} tokens x {epochs} epochs in {stats.seconds:.1f} s "
+    info(f"{model}: {stats.corpus_tokens:,} tokens x {epochs} epochs in {stats.seconds:.1f} s "
          f"({stats.words_per_second / 1e3:,.0f}k words/s, {stats.threads} threads; "
          f"reading {stats.encode_seconds:.1f} s), loss {stats.loss:.3f} "
-         f"(per epoch {epoch_losses}); {len(vectors):,} words x {dim} saved to {saved}",
+         f"(per epoch {epoch_losses}); {len(vectors):,} words x {vectors.vector_size} saved to {saved}",
          quiet)
 
 

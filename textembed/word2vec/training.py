@@ -1,9 +1,10 @@
-"""Training skip-gram word vectors: the epoch loop around the numba kernel.
+"""Training word vectors (skip-gram or CBOW): the epoch loop around the numba kernels.
 
 The corpus is encoded once (:mod:`.corpus`), then each epoch streams the id
 file in blocks, cuts them into jobs at line ends and hands the jobs to a pool
 of threads running :func:`textembed.kernels.word2vec_kernels.train_block`,
-which releases the GIL. The learning rate of a job depends only on its place
+(or :func:`textembed.kernels.cbow_kernels.train_block_cbow`), which
+releases the GIL. The learning rate of a job depends only on its place
 in the corpus, and its random numbers only on (seed, epoch, job), so one
 thread with a fixed seed gives bit-for-bit the same vectors every run.
 """
@@ -25,6 +26,7 @@ _BLOCK_TOKENS = 1 << 20
 _JOB_TOKENS = 1 << 16
 
 DEFAULTS = SKIPGRAM_DEFAULTS
+MODELS = ("skipgram", "cbow")
 
 
 class TrainingStats:
@@ -38,8 +40,9 @@ class TrainingStats:
 
 
 def _check_options(dim, window, negative, min_count, sample, epochs, alpha, min_alpha,
-                   threads, max_vocab):
+                   threads, max_vocab, model="skipgram"):
     rules = [
+        (model in MODELS, f"model must be 'skipgram' or 'cbow', got {model!r}"),
         (dim >= 1, f"dim must be at least 1, got {dim}"),
         (window >= 1, f"window must be at least 1, got {window}"),
         (negative >= 1, f"negative must be at least 1 (negative sampling needs "
@@ -98,12 +101,11 @@ class _Progress:
             self.bar.close()
 
 
-def train(corpus, dim=DEFAULTS["dim"], window=DEFAULTS["window"],
-          negative=DEFAULTS["negative"], min_count=DEFAULTS["min_count"],
-          sample=DEFAULTS["sample"], epochs=DEFAULTS["epochs"], alpha=DEFAULTS["alpha"],
-          min_alpha=DEFAULTS["min_alpha"], threads=None, seed=None, max_vocab=None,
-          tokenizer="keras", lower=True, encoding="utf-8", progress=False, evaluate=None):
-    """Train skip-gram word vectors with negative sampling.
+def train(corpus, dim=None, window=None, negative=None, min_count=None, sample=None,
+          epochs=DEFAULTS["epochs"], alpha=None, min_alpha=None, threads=None, seed=None,
+          max_vocab=None, tokenizer=None, lower=None, encoding="utf-8", progress=False,
+          evaluate=None, model=None, resume=None, resume_alpha="continue", keep_state=False):
+    """Train word vectors with negative sampling: skip-gram or CBOW.
 
     corpus: a path (plain, .gz, .bz2, or '-' for standard input; one sentence
       or paragraph per line, tokenized like ``text_to_word_sequence`` with
@@ -111,10 +113,26 @@ def train(corpus, dim=DEFAULTS["dim"], window=DEFAULTS["window"],
       word2vec formats cannot store it), on whitespace only with
       ``'whitespace'``), or an
       iterable of token lists (used as they are).
+    dim, window, negative, min_count, sample, alpha, min_alpha, tokenizer,
+      lower, model: None takes the default (``DEFAULTS``; tokenizer "keras",
+      lower True) or, when resuming, the state's.
+    model: "skipgram" (each context word predicts the centre word) or "cbow"
+      (the mean of the context vectors predicts it, word2vec.c's CBOW and
+      gensim's ``cbow_mean=1``; both start at alpha 0.05 by default, word2vec.c's
+      CBOW value).
     evaluate: None, or a callable ``f(vectors) -> dict`` (e.g. :func:`epoch_scorer`)
       called on the current vectors after every epoch, once the epoch's jobs
       are all done (the next epoch waits for it); its dicts go into
       ``stats.history``.
+    resume: a TrainingState or the path of one (:mod:`.state`): continue it
+      on ``corpus``. Its words keep their vectors and add the new counts; the
+      new text's words with ``min_count`` occurrences join with fresh vectors.
+      A different ``dim`` or ``model`` is a ValueError. ``resume_alpha``:
+      "continue" (default) carries on the state's learning-rate schedule as if
+      the new text had been planned with the old (the rate starts at
+      alpha * (1 - done / (done + new)), see the README), "restart" starts
+      again at alpha for the new text (gensim's ``train`` on more sentences).
+    keep_state: set ``vectors.state`` (a TrainingState, for :func:`save_state`).
     Returns a :class:`WordVectors` whose ``stats`` describe the run:
     ``stats.epoch_losses`` (mean loss per sampled pair of each epoch) and
     ``stats.history`` (one dict per epoch: epoch, loss (as in epoch_losses),
@@ -122,12 +140,25 @@ def train(corpus, dim=DEFAULTS["dim"], window=DEFAULTS["window"],
     scores of ``evaluate``).
     """
     from ..io import TextSource
+    from .state import TrainingState, grow, load_state
     from .vectors import WordVectors
 
+    if resume is not None and not isinstance(resume, TrainingState):
+        resume = load_state(resume)
+    given = dict(model=model, dim=dim, window=window, negative=negative, sample=sample,
+                 min_count=min_count, alpha=alpha, min_alpha=min_alpha, tokenizer=tokenizer,
+                 lower=lower)
+    settings = resolve_settings(given, resume, max_vocab, resume_alpha)
+    model, dim, window, negative, sample, min_count, alpha, min_alpha, tokenizer, lower = (
+        settings[key] for key in ("model", "dim", "window", "negative", "sample", "min_count",
+                                  "alpha", "min_alpha", "tokenizer", "lower"))
     _check_options(dim, window, negative, min_count, sample, epochs, alpha, min_alpha,
-                   threads, max_vocab)
+                   threads, max_vocab, model)
     threads = threads or os.cpu_count() or 1
-    seed = int(np.random.SeedSequence().entropy % (1 << 63)) if seed is None else int(seed)
+    if seed is None:
+        seed = resume.seed if resume is not None else \
+            int(np.random.SeedSequence().entropy % (1 << 63))
+    seed = int(seed)
     started = time.perf_counter()
     with tempfile.TemporaryDirectory(prefix="textembed-") as scratch:
         ids_path = os.path.join(scratch, "corpus.ids")
@@ -139,33 +170,71 @@ def train(corpus, dim=DEFAULTS["dim"], window=DEFAULTS["window"],
             replaced = source.replaced
         else:
             encoded = encode_sentences(corpus, ids_path)
-        vocab = Vocabulary(encoded.words, encoded.counts, min_count, max_vocab)
-        if len(vocab) < 2:
-            raise ValueError(
-                f"only {len(vocab)} distinct word(s) occur at least min_count={min_count} "
-                f"times in the corpus ({len(encoded.words):,} distinct words, "
-                f"{encoded.n_tokens:,} tokens); lower min_count or give more text")
+        new_words = 0
+        if resume is None:
+            vocab = Vocabulary(encoded.words, encoded.counts, min_count, max_vocab)
+            if len(vocab) < 2:
+                raise ValueError(
+                    f"only {len(vocab)} distinct word(s) occur at least min_count={min_count} "
+                    f"times in the corpus ({len(encoded.words):,} distinct words, "
+                    f"{encoded.n_tokens:,} tokens); lower min_count or give more text")
         encode_seconds = time.perf_counter() - started
         release_free_memory()
-        syn0, syn1 = initial_weights(len(vocab), dim, seed)
-        step = skipgram_step(syn0, syn1, vocab, window, negative, sample, seed)
+        if resume is None:
+            syn0, syn1 = initial_weights(len(vocab), dim, seed)
+            first_epoch, start = 0, 0
+        else:
+            # fresh rows from another stream than the first run's start
+            vocab, syn0, syn1, new_words = grow(resume, encoded, min_count, dim,
+                                                seed + resume.epochs_done + 1)
+            first_epoch = resume.epochs_done
+            start = resume.words_done if resume_alpha == "continue" else 0
+        # in-vocabulary tokens of this corpus (resuming, the counts hold old text too)
+        n_known = len(encoded.counts)
+        epoch_words = int(encoded.counts[vocab.remap[:n_known] >= 0].sum())
+        planned = start + epoch_words * epochs
+        make_step = cbow_step if model == "cbow" else skipgram_step
+        step = make_step(syn0, syn1, vocab, window, negative, sample, seed)
         on_epoch = None
         if evaluate is not None:
             def on_epoch():
                 return evaluate(WordVectors(vocab.words, syn0, counts=vocab.counts))
-        loss, history = _train_epochs(ids_path, vocab, step, epochs, alpha, min_alpha,
-                                      threads, progress, on_epoch)
+        loss, history = _train_epochs(ids_path, vocab.remap, epoch_words, step, epochs, alpha,
+                                      min_alpha, threads, progress, on_epoch, first_epoch,
+                                      start, planned)
     wall = time.perf_counter() - started
     vectors = WordVectors(vocab.words, syn0, counts=vocab.counts, pruned=vocab.pruned,
                           min_count=min_count)
     vectors.stats = TrainingStats(
         corpus_tokens=encoded.n_tokens, lines=encoded.n_lines, vocab_size=len(vocab),
-        distinct_words=len(encoded.words), train_words=vocab.train_words, epochs=epochs,
+        distinct_words=len(encoded.words), train_words=epoch_words, epochs=epochs,
         seconds=wall, encode_seconds=encode_seconds,
         words_per_second=encoded.n_tokens * epochs / wall if wall > 0 else float("inf"),
         loss=loss, epoch_losses=[entry["loss"] for entry in history], history=history,
-        threads=threads, seed=seed, replaced_bytes=replaced)
+        threads=threads, seed=seed, replaced_bytes=replaced, model=model,
+        resumed=resume is not None, new_words=new_words, epochs_done=first_epoch + epochs)
+    if keep_state:
+        vectors.state = TrainingState(vocab.words, vocab.counts, syn0, syn1, settings, seed,
+                                      first_epoch + epochs, planned, planned)
     return vectors
+
+
+def resolve_settings(given, state, max_vocab=None, resume_alpha="continue"):
+    """The run's settings: those given, else the state's (resuming), else the defaults."""
+    defaults = dict(DEFAULTS, model="skipgram", tokenizer="keras", lower=True)
+    if state is None:
+        return {key: defaults[key] if value is None else value for key, value in given.items()}
+    old = state.settings
+    for key, what in (("dim", "dimension"), ("model", "model")):
+        if given[key] is not None and given[key] != old[key]:
+            raise ValueError(f"the training state has {what} {old[key]!r}, not "
+                             f"{given[key]!r}: resume with the state's {key} (or train anew)")
+    if max_vocab is not None:
+        raise ValueError("max_vocab does not apply when resuming: the state's words are "
+                         "all kept")
+    if resume_alpha not in ("continue", "restart"):
+        raise ValueError(f"resume_alpha must be 'continue' or 'restart', got {resume_alpha!r}")
+    return {key: old[key] if value is None else value for key, value in given.items()}
 
 
 def initial_weights(rows, dim, seed):
@@ -190,18 +259,37 @@ def skipgram_step(syn0, syn1, vocab, window, negative, sample, seed):
     return step
 
 
-def _train_epochs(ids_path, vocab, step, epochs, alpha, min_alpha, threads, progress,
-                  on_epoch=None):
+def cbow_step(syn0, syn1, vocab, window, negative, sample, seed):
+    """The training step of CBOW (mean of the context), as :func:`skipgram_step`."""
+    from ..kernels.cbow_kernels import train_block_cbow
+
+    keep = vocab.keep_thresholds(sample)
+    accept, alias = vocab.negative_table()
+
+    def step(job, alpha_start, alpha_end, epoch, index):
+        return train_block_cbow(job, syn0, syn1, keep, accept, alias, window, negative,
+                                alpha_start, alpha_end, seed, epoch, index, MAX_SENTENCE)
+    return step
+
+
+def _train_epochs(ids_path, remap, epoch_words, step, epochs, alpha, min_alpha, threads,
+                  progress, on_epoch=None, first_epoch=0, start=0, planned=None):
     """Run ``step`` over every job of every epoch in a pool of threads, the learning
     rate falling linearly from alpha to min_alpha over the training words.
+
+    remap: int32, the corpus file's ids -> vocabulary rows (Vocabulary.remap);
+    epoch_words: the in-vocabulary tokens of one pass.
 
     Without ``on_epoch`` the next epoch's jobs start while the last ones of the
     epoch before still run; with it, each epoch ends at a barrier (all its jobs
     done), then ``on_epoch() -> dict`` scores the weights as they are.
+    A resumed run numbers its epochs from ``first_epoch`` (the random numbers
+    derive from it) and starts at ``start`` of ``planned`` training words on
+    the learning-rate schedule (default: 0 of this run's words).
     Returns (the loss of the last jobs (a moving window), history: one dict per
     epoch with its mean loss per sampled pair and the scores of ``on_epoch``).
     """
-    total = vocab.train_words * epochs
+    total = planned or epoch_words * epochs
     span = alpha - min_alpha
 
     def rate(done):
@@ -210,16 +298,16 @@ def _train_epochs(ids_path, vocab, step, epochs, alpha, min_alpha, threads, prog
     def run(job, start, words, epoch, index):
         return step(job, rate(start), rate(start + words), epoch, index)
 
-    bar = _Progress(total, progress, epochs)
+    bar = _Progress(epoch_words * epochs, progress, epochs)
     tally = _Tally(epochs, bar, rate, time.perf_counter(),
-                   lambda epoch: rate((epoch + 1) * vocab.train_words))
+                   lambda epoch: rate(start + (epoch + 1) * epoch_words))
     pool = ThreadPoolExecutor(max_workers=threads)
     try:
         pending = set()
-        done = 0
+        done = start
         for epoch in range(epochs):
-            for index, (job, words) in enumerate(_jobs(ids_path, vocab.remap)):
-                future = pool.submit(run, job, done, words, epoch, index)
+            for index, (job, words) in enumerate(_jobs(ids_path, remap)):
+                future = pool.submit(run, job, done, words, first_epoch + epoch, index)
                 future.epoch = epoch
                 pending.add(future)
                 tally.submitted[epoch] += 1
