@@ -22,6 +22,10 @@ Extra checks:
   --barrier-check   textembed words/s with and without a barrier at each epoch's
                     end (what --eval-every-epoch needs; here with an evaluation
                     that does nothing), alternating, one run each per seed
+  --resume-check    resumed training: the corpus cut in two halves A and B (by
+                    lines), textembed on A then resumed on B (--resume-alpha
+                    continue and restart) against A + B in one run, same seed
+                    (one run each; --model applies)
   --fasttext        with --defaults, also train fastText's skip-gram (0.9.2,
                     -minn 0 -maxn 0 -t 1e-3, dim 100, 5 epochs, 2 threads) in
                     the same run (pip install fasttext-wheel)
@@ -103,16 +107,23 @@ def child_textembed(args):
             options["alpha"] = args.alpha
     if args.barrier:
         options["evaluate"] = lambda vectors: {}
-    vectors = train(args.corpus, **options)
+    if args.resume:
+        options.update(resume=args.resume, resume_alpha=args.resume_alpha)
+        for key in ("dim", "model", "window", "negative", "min_count", "sample"):
+            options.pop(key, None)
+    vectors = train(args.corpus, keep_state=bool(args.save_state), **options)
     wall = time.perf_counter() - start
     vectors.save_word2vec_format(args.out, binary=True)
+    if args.save_state:
+        from textembed.word2vec import save_state
+        save_state(vectors, args.save_state)
     print(json.dumps({"wall": wall, "loss": vectors.stats.loss}))
 
 
 # -- parent -----------------------------------------------------------------
 
 def run_child(tool, corpus, out, seed, alpha=None, use_defaults=False, barrier=False,
-              **overrides):
+              extra=(), **overrides):
     settings = dict(SETTINGS, **overrides)
     command = [sys.executable, __file__, "--child", tool, "--corpus", str(corpus),
                "--out", out, "--seed", str(seed), "--model", MODEL[0]]
@@ -124,6 +135,7 @@ def run_child(tool, corpus, out, seed, alpha=None, use_defaults=False, barrier=F
         command.append("--use-defaults")
     if barrier:
         command.append("--barrier")
+    command += list(extra)
     process = subprocess.Popen(command, stdout=subprocess.PIPE, text=True, cwd=ROOT)
     output = process.stdout.read()
     _, status, usage = os.wait4(process.pid, 0)
@@ -147,15 +159,15 @@ def evaluate(path):
 
 
 def train_and_score(tool, corpus, tokens, seed, scratch, alpha=None, use_defaults=False,
-                    barrier=False, **overrides):
+                    barrier=False, extra=(), label=None, **overrides):
     out = os.path.join(scratch, f"{tool}-{seed}.bin")
     result = run_child(tool, corpus, out, seed, alpha=alpha, use_defaults=use_defaults,
-                       barrier=barrier, **overrides)
+                       barrier=barrier, extra=extra, **overrides)
     epochs = overrides.get("epochs", SETTINGS["epochs"])
     result["words_per_s"] = tokens * epochs / result["wall"]
     result.update(evaluate(out))
     os.unlink(out)
-    print(f"  {tool:<10} seed {seed}: {result['wall']:6.1f} s  "
+    print(f"  {label or tool:<10} seed {seed}: {result['wall']:6.1f} s  "
           f"{result['words_per_s'] / 1e3:6.0f}k words/s  peak {result['peak_mb']:5.0f} MB  "
           f"WS353 {result['ws353']:.3f}  SimLex {result['simlex']:.3f}  "
           f"analogy {result['analogy']:.3f}", flush=True)
@@ -189,11 +201,45 @@ def bench_cbow(args, tokens):
                 ours, theirs)
 
 
+def bench_resume(args):
+    """A then B (resumed, two learning-rate choices) against A + B in one run."""
+    alpha = args.alpha or 0.025
+    seed = args.seeds[0]
+    with tempfile.TemporaryDirectory(prefix="bench-resume-") as scratch:
+        lines = Path(args.corpus).read_bytes().splitlines(keepends=True)
+        half = len(lines) // 2
+        parts = {}
+        for name, chunk in (("a", lines[:half]), ("b", lines[half:])):
+            parts[name] = os.path.join(scratch, f"{name}.txt")
+            with open(parts[name], "wb") as out:
+                out.writelines(chunk)
+            parts[name + "_tokens"] = sum(len(line.split()) for line in chunk)
+        del lines
+        state = os.path.join(scratch, "a.state")
+        joint = train_and_score("textembed", args.corpus, parts["a_tokens"] + parts["b_tokens"],
+                                seed, scratch, alpha=alpha, label="A+B")
+        only_a = train_and_score("textembed", parts["a"], parts["a_tokens"], seed, scratch,
+                                 alpha=alpha, extra=["--save-state", state], label="A")
+        rows = {"A+B": joint, "A only": only_a}
+        for choice in ("continue", "restart"):
+            rows[f"A, then B ({choice})"] = train_and_score(
+                "textembed", parts["b"], parts["b_tokens"], seed, scratch, alpha=alpha,
+                extra=["--resume", state, "--resume-alpha", choice], label=f"B {choice}")
+    print(f"\nresumed training ({args.model}, alpha {alpha}, seed {seed}), halves by lines")
+    print(f"{'':<24} {'WS353':>7} {'SimLex':>7} {'analogy':>8} {'vocab':>8}")
+    for name, row in rows.items():
+        print(f"{name:<24} {row['ws353']:>7.3f} {row['simlex']:>7.3f} {row['analogy']:>8.3f} "
+              f"{row['vocab']:>8,}")
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--child", choices=["gensim", "textembed", "fasttext"])
     parser.add_argument("--use-defaults", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--barrier", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument("--save-state", default=None, help=argparse.SUPPRESS)
+    parser.add_argument("--resume", default=None, help=argparse.SUPPRESS)
+    parser.add_argument("--resume-alpha", default="restart", help=argparse.SUPPRESS)
     parser.add_argument("--corpus", default=str(CORPUS))
     parser.add_argument("--out")
     parser.add_argument("--seed", type=int, default=1)
@@ -204,6 +250,7 @@ def main():
     parser.add_argument("--model", choices=["skipgram", "cbow"], default="skipgram")
     parser.add_argument("--threads-check", action="store_true")
     parser.add_argument("--barrier-check", action="store_true")
+    parser.add_argument("--resume-check", action="store_true")
     parser.add_argument("--memory-check", action="store_true")
     parser.add_argument("--defaults", action="store_true")
     parser.add_argument("--fasttext", action="store_true")
@@ -224,6 +271,8 @@ def main():
         sys.exit(f"bench_skipgram: {args.corpus} or {EVAL} not found (the shared data folder)")
     tokens = count_tokens(args.corpus)
     print(f"corpus {args.corpus}: {tokens:,} tokens; model {args.model}; settings {SETTINGS}")
+    if args.resume_check:
+        return bench_resume(args)
     if args.model == "cbow":
         return bench_cbow(args, tokens)
     with tempfile.TemporaryDirectory(prefix="bench-skipgram-") as scratch:

@@ -107,3 +107,98 @@ def test_unknown_model_is_a_usage_error(invoke, files, tmp_path):
     code, out, err = invoke("skipgram", files["corpus"], *TRAIN, "--model", "glove")
     assert_one_error(code, err, 2, "--model", "glove")
     assert not (tmp_path / "sample.vec").exists()
+
+
+# -- --save-state and --resume -----------------------------------------------------
+
+HALF = len(SAMPLE_BYTES.splitlines()) // 2
+
+
+@pytest.fixture
+def halves(tmp_path):
+    lines = SAMPLE_BYTES.splitlines(keepends=True)
+    return (write(tmp_path / "a.txt", b"".join(lines[:HALF])),
+            write(tmp_path / "b.txt", b"".join(lines[HALF:]) + b"zebra zebra zebra\n"))
+
+
+def test_save_state_then_resume(invoke, halves, tmp_path):
+    from textembed.word2vec import load_state
+
+    a, b = halves
+    code, _, err = invoke("skipgram", a, *TRAIN, *EXACT, "--model", "cbow", "--window", "3",
+                          "--save-state", tmp_path / "a.state")
+    assert code == 0, err
+    assert err.rstrip().endswith(f"saved to {tmp_path / 'a.vec'}, state to {tmp_path / 'a.state'}")
+    state = load_state(tmp_path / "a.state")
+    assert state.settings["model"] == "cbow" and state.settings["window"] == 3
+    assert state.settings["dim"] == 8 and state.epochs_done == 1
+    # the state's settings apply (cbow, window 3, dim 8, min-count 1) unless given
+    code, _, err = invoke("skipgram", b, "--epochs", "2", *EXACT, "--resume", tmp_path / "a.state",
+                          "--save-state", tmp_path / "b.state", "-o", tmp_path / "b.vec")
+    assert code == 0, err
+    assert err.startswith("cbow: ")
+    assert err.rstrip().endswith(f"(resumed {tmp_path / 'a.state'}: 1 epochs before, "
+                                 "1 new words)")
+    grown = load_state(tmp_path / "b.state")
+    assert grown.settings == state.settings
+    assert grown.epochs_done == 3
+    assert grown.words[-1] == "zebra" and set(grown.words) == set(state.words) | {"zebra"}
+    vectors = load_word2vec_format(tmp_path / "b.vec")
+    assert vectors.words == grown.words and vectors.vector_size == 8
+
+
+def test_resume_writes_the_same_files_every_time(invoke, halves, tmp_path):
+    a, b = halves
+    assert invoke("skipgram", a, *TRAIN, *EXACT, "-q", "--save-state", tmp_path / "a.state")[0] == 0
+    outputs = []
+    for name in ("x", "y"):
+        code, _, err = invoke("skipgram", b, *EXACT, "-q", "--resume", tmp_path / "a.state",
+                              "-o", tmp_path / f"{name}.vec")
+        assert code == 0, err
+        outputs.append((tmp_path / f"{name}.vec").read_bytes())
+    assert outputs[0] == outputs[1]
+
+
+RESUME_ERRORS = {
+    "foreign-file": (["--resume", "a.vec"], 1, ["a.vec: not a textembed training state"]),
+    "missing-state": (["--resume", "nope.state"], 1, ["nope.state: no such file"]),
+    "other-dimension": (["--resume", "a.state", "--dim", "16"], 1,
+                        ["a.state: the training state has dimension 8, not 16"]),
+    "other-model": (["--resume", "a.state", "--model", "cbow"], 1,
+                    ["a.state: the training state has model 'skipgram', not 'cbow'"]),
+    "max-vocab": (["--resume", "a.state", "--max-vocab", "5"], 1,
+                  ["a.state: max_vocab does not apply when resuming"]),
+    "state-is-output": (["--save-state", "out.vec", "-o", "out.vec"], 2,
+                        ["--save-state", "two files"]),
+    "state-folder-missing": (["--save-state", "no/s.state"], 1, ["no/s.state", "does not exist"]),
+}
+
+
+@pytest.mark.parametrize("case", sorted(RESUME_ERRORS))
+def test_resume_errors(invoke, halves, tmp_path, monkeypatch, case):
+    a, b = halves
+    assert invoke("skipgram", a, *TRAIN, *EXACT, "-q", "--save-state", tmp_path / "a.state")[0] == 0
+    monkeypatch.chdir(tmp_path)
+    before = {p: p.read_bytes() for p in tmp_path.iterdir()}
+    args, expected_code, fragments = RESUME_ERRORS[case]
+    code, out, err = invoke("skipgram", "b.txt", *args)
+    assert_one_error(code, err, expected_code, *fragments)
+    assert {p: p.read_bytes() for p in tmp_path.iterdir()} == before  # nothing written
+
+
+def test_ctrl_c_while_saving_the_state_leaves_no_state(invoke, halves, tmp_path, monkeypatch):
+    import numpy as np
+
+    from textembed.word2vec import state
+
+    a, _ = halves
+
+    def interrupted(*args, **kwargs):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(state.np, "savez", interrupted)
+    code, out, err = invoke("skipgram", a, *TRAIN, "--save-state", tmp_path / "a.state")
+    assert code == 130
+    assert err.splitlines() == ["textembed: interrupted"]
+    assert folder(tmp_path) == ["a.txt", "a.vec", "b.txt"]  # the vectors were whole before
+    assert np.isfinite(load_word2vec_format(tmp_path / "a.vec").vectors).all()

@@ -47,7 +47,7 @@ def test_one_update_steps_against_the_finite_difference_gradient():
     alpha = 0.01
     mean, grad = np.empty(dim, np.float32), np.empty(dim, np.float32)
     loss = cbow_kernels.cbow_update(syn0, syn1, contexts, 3, targets, 2, np.float32(alpha),
-                                    mean, grad)
+                                    mean, grad, True)
     ctx = before0[contexts]
     assert loss == pytest.approx(_cbow_loss(ctx, before1[0], [before1[4]]), rel=1e-5)
     eps = 1e-6
@@ -83,21 +83,26 @@ def test_a_block_matches_the_numpy_reference():
     keep = np.full(vocab, KEEP_ALL, np.int64)
     accept = np.array([0, 0, 0, 0, 0, 1], np.float32)
     alias = np.full(vocab, 5, np.int32)
-    tokens = np.array([0, 1, 2, -2, 3, -1, 4, -1, 1, 3, 5, 0, -1], np.int32)
+    tokens = np.array([0, 1, 2, -2, 3, -1, 4, -1, 1, 3, 5, 0, -1] * 3, np.int32)
     alpha = 0.05
     words, loss_sum, pairs = cbow_kernels.train_block_cbow(
         tokens, syn0, syn1, keep, accept, alias, 1, 2, alpha, alpha, 7, 0, 0, 100)
     loss = 0.0
-    for sentence in ([0, 1, 2, 3], [4], [1, 3, 5, 0]):
+    centres = 0
+    for sentence in ([0, 1, 2, 3], [4], [1, 3, 5, 0]) * 3:
         if len(sentence) < 2:
             continue
         for i, centre in enumerate(sentence):
             contexts = [sentence[j] for j in (i - 1, i + 1) if 0 <= j < len(sentence)]
             # two draws of word 5, dropped when it is the centre word
             targets = [centre] + [5, 5] * (centre != 5)
-            loss += _reference_update(ref0, ref1, contexts, targets, alpha)
-    assert words == 9  # the -2 (out of vocabulary) is not a word
-    assert pairs == 8  # the one-word line trains nothing
+            centre_loss = _reference_update(ref0, ref1, contexts, targets, alpha)
+            if centres % cbow_kernels.LOSS_EVERY == 0:  # the loss is sampled
+                loss += centre_loss
+            centres += 1
+    assert words == 27  # the -2 (out of vocabulary) is not a word
+    assert centres == 24  # the one-word line trains nothing
+    assert pairs == 3  # centres 0, 8 and 16
     np.testing.assert_allclose(syn0, ref0, rtol=1e-5, atol=1e-6)
     np.testing.assert_allclose(syn1, ref1, rtol=1e-5, atol=1e-6)
     assert loss_sum == pytest.approx(loss, rel=1e-5)
@@ -115,11 +120,14 @@ def test_subsampling_and_the_shrunk_window_draw_as_skipgram_does():
     keep = np.full(vocab, KEEP_ALL // 2, np.int64)  # keep about half
     accept, alias = word2vec_kernels.alias_table(np.ones(vocab))
     results = []
-    for kernel in (cbow_kernels.train_block_cbow, word2vec_kernels.train_block):
+    for kernel in (word2vec_kernels.train_block, cbow_kernels.train_block_cbow):
         syn0 = np.zeros((vocab, dim), np.float32)
         syn1 = np.zeros((vocab, dim), np.float32)
         words, _, pairs = kernel(tokens, syn0, syn1, keep, accept, alias, 3, 2, 0.01, 0.01,
                                  1, 0, 0, 1000)
         results.append((words, pairs))
-    assert results[0] == results[1]
-    assert 0.4 * results[0][0] < results[0][1] < 0.6 * results[0][0]
+    # skip-gram counts every centre word with a context, CBOW samples one in LOSS_EVERY
+    (words, centres), (cbow_words, cbow_sampled) = results
+    assert cbow_words == words
+    assert cbow_sampled == -(-centres // cbow_kernels.LOSS_EVERY)
+    assert 0.4 * words < centres < 0.6 * words

@@ -12,12 +12,19 @@ import numpy as np
 from numba import njit
 
 from .random_kernels import splitmix64
-from .word2vec_kernels import _draw, _log_sigmoid, seed_for, shrunk_window
+from .word2vec_kernels import _draw, seed_for, shrunk_window
+
+# The loss is computed for one centre word in LOSS_EVERY (the first, then every
+# LOSS_EVERY-th that has a context): it costs a log per target, a quarter of the
+# kernel's time if computed for every centre word.
+LOSS_EVERY = 8
 
 
 @njit(nogil=True, cache=True, fastmath={'reassoc', 'contract', 'nsz', 'arcp'})
-def cbow_update(syn0, syn1, contexts, n_contexts, targets, n_targets, alpha, mean, grad):
-    """One CBOW update, in place; returns the loss (targets[0] is the positive).
+def cbow_update(syn0, syn1, contexts, n_contexts, targets, n_targets, alpha, mean, grad,
+                with_loss):
+    """One CBOW update, in place; returns the loss (targets[0] is the positive)
+    when ``with_loss``, else 0.
 
     syn0, syn1: float32 (V, D); contexts: int64 (>= n_contexts,) rows of syn0;
     targets: int64 (>= n_targets,) rows of syn1, the centre word first;
@@ -43,8 +50,12 @@ def cbow_update(syn0, syn1, contexts, n_contexts, targets, n_targets, alpha, mea
         for d in range(dim):
             f += mean[d] * syn1[target, d]
         label = np.float32(1.0) if a == 0 else np.float32(0.0)
-        g = (label - np.float32(1.0) / (np.float32(1.0) + np.exp(-f))) * alpha
-        loss -= _log_sigmoid(f) if a == 0 else _log_sigmoid(-f)
+        e = np.exp(-f)
+        g = (label - np.float32(1.0) / (np.float32(1.0) + e)) * alpha
+        if with_loss:
+            # -log sigmoid(f) = log1p(exp(-f)), -log sigmoid(-f) = that + f
+            part = np.float64(np.log1p(e)) if e < np.float32(1e30) else -np.float64(f)
+            loss += part if a == 0 else part + f
         for d in range(dim):
             grad[d] += g * syn1[target, d]
         for d in range(dim):
@@ -66,8 +77,9 @@ def train_block_cbow(tokens, syn0, syn1, keep, accept, alias, window, negative,
     syn0, syn1 float32 (V, D) updated in place; keep int64 (V,); the alias
     table of the negatives).
     Returns (words, loss_sum, loss_pairs): in-vocabulary words read, the
-    negative log-likelihood (centre word plus its negatives) summed over every
-    centre word that had a context, and the number of those centre words.
+    negative log-likelihood (centre word plus its negatives) summed over the
+    centre words whose loss was sampled (one in LOSS_EVERY of those with a
+    context, the first included), and their number.
     """
     n = tokens.shape[0]
     dim = syn0.shape[1]
@@ -84,6 +96,7 @@ def train_block_cbow(tokens, syn0, syn1, keep, accept, alias, window, negative,
     words = 0
     loss_sum = 0.0
     loss_pairs = 0
+    centres = 0
     pos = 0
     while pos < n:
         length = 0
@@ -123,7 +136,9 @@ def train_block_cbow(tokens, syn0, syn1, keep, accept, alias, window, negative,
                 if drawn != center:
                     targets[n_targets] = drawn
                     n_targets += 1
+            with_loss = centres % LOSS_EVERY == 0
+            centres += 1
             loss_sum += cbow_update(syn0, syn1, contexts, k, targets, n_targets, alpha,
-                                    mean, grad)
-            loss_pairs += 1
+                                    mean, grad, with_loss)
+            loss_pairs += with_loss
     return words, loss_sum, loss_pairs

@@ -104,7 +104,7 @@ class _Progress:
 def train(corpus, dim=None, window=None, negative=None, min_count=None, sample=None,
           epochs=DEFAULTS["epochs"], alpha=None, min_alpha=None, threads=None, seed=None,
           max_vocab=None, tokenizer=None, lower=None, encoding="utf-8", progress=False,
-          evaluate=None, model=None, resume=None, resume_alpha="continue", keep_state=False):
+          evaluate=None, model=None, resume=None, resume_alpha="restart", keep_state=False):
     """Train word vectors with negative sampling: skip-gram or CBOW.
 
     corpus: a path (plain, .gz, .bz2, or '-' for standard input; one sentence
@@ -128,10 +128,11 @@ def train(corpus, dim=None, window=None, negative=None, min_count=None, sample=N
       on ``corpus``. Its words keep their vectors and add the new counts; the
       new text's words with ``min_count`` occurrences join with fresh vectors.
       A different ``dim`` or ``model`` is a ValueError. ``resume_alpha``:
-      "continue" (default) carries on the state's learning-rate schedule as if
-      the new text had been planned with the old (the rate starts at
-      alpha * (1 - done / (done + new)), see the README), "restart" starts
-      again at alpha for the new text (gensim's ``train`` on more sentences).
+      "restart" (default, as gensim's ``train`` on more sentences) decays the
+      rate from alpha to min_alpha again over the new text; "continue" carries
+      on the state's schedule as if the new text had been planned with the old
+      (the rate starts at alpha * (1 - done / (done + new))). Restarting
+      scores closer to training on both texts at once (README, Word vectors).
     keep_state: set ``vectors.state`` (a TrainingState, for :func:`save_state`).
     Returns a :class:`WordVectors` whose ``stats`` describe the run:
     ``stats.epoch_losses`` (mean loss per sampled pair of each epoch) and
@@ -219,7 +220,7 @@ def train(corpus, dim=None, window=None, negative=None, min_count=None, sample=N
     return vectors
 
 
-def resolve_settings(given, state, max_vocab=None, resume_alpha="continue"):
+def resolve_settings(given, state, max_vocab=None, resume_alpha="restart"):
     """The run's settings: those given, else the state's (resuming), else the defaults."""
     defaults = dict(DEFAULTS, model="skipgram", tokenizer="keras", lower=True)
     if state is None:
