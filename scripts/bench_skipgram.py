@@ -105,6 +105,9 @@ def child_textembed(args):
                        model=args.model)
         if args.alpha is not None:
             options["alpha"] = args.alpha
+    timings = []
+    if args.barrier_timing:
+        _record_job_times(timings)
     if args.barrier:
         options["evaluate"] = lambda vectors: {}
     if args.resume:
@@ -117,7 +120,47 @@ def child_textembed(args):
     if args.save_state:
         from textembed.word2vec import save_state
         save_state(vectors, args.save_state)
-    print(json.dumps({"wall": wall, "loss": vectors.stats.loss}))
+    result = {"wall": wall, "loss": vectors.stats.loss}
+    if timings:
+        result["idle"] = _idle_between_epochs(timings)
+    print(json.dumps(result))
+
+
+def _record_job_times(timings):
+    """Wrap the trainer's steps to log (thread, start, end, epoch) of every job."""
+    import threading
+
+    from textembed.word2vec import training
+
+    for name in ("skipgram_step", "cbow_step"):
+        make = getattr(training, name)
+
+        def timed(*args, make=make):
+            step = make(*args)
+
+            def run(job, alpha_start, alpha_end, epoch, index):
+                start = time.perf_counter()
+                result = step(job, alpha_start, alpha_end, epoch, index)
+                timings.append((threading.get_ident(), start, time.perf_counter(), epoch))
+                return result
+            return run
+        setattr(training, name, timed)
+
+
+def _idle_between_epochs(timings):
+    """Thread-seconds the workers waited between an epoch's last job and the next
+    epoch's first (per thread, summed over the epoch boundaries)."""
+    idle = 0.0
+    threads = {t for t, _, _, _ in timings}
+    epochs = sorted({e for _, _, _, e in timings})
+    for thread in threads:
+        mine = [(s, e, ep) for t, s, e, ep in timings if t == thread]
+        for epoch in epochs[:-1]:
+            ends = [e for s, e, ep in mine if ep == epoch]
+            starts = [s for s, e, ep in mine if ep == epoch + 1]
+            if ends and starts:
+                idle += max(0.0, min(starts) - max(ends))
+    return idle
 
 
 # -- parent -----------------------------------------------------------------
@@ -237,6 +280,7 @@ def main():
     parser.add_argument("--child", choices=["gensim", "textembed", "fasttext"])
     parser.add_argument("--use-defaults", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--barrier", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument("--barrier-timing", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--save-state", default=None, help=argparse.SUPPRESS)
     parser.add_argument("--resume", default=None, help=argparse.SUPPRESS)
     parser.add_argument("--resume-alpha", default="restart", help=argparse.SUPPRESS)
@@ -306,12 +350,19 @@ def main():
                   f"({two['words_per_s'] / one['words_per_s']:.2f}x)")
         if args.barrier_check:
             free, fenced = [], []
+            timing = ["--barrier-timing"]
             for seed in args.seeds:
                 free.append(train_and_score("textembed", args.corpus, tokens, seed, scratch,
-                                            alpha=0.025))
+                                            alpha=0.025, extra=timing))
                 fenced.append(train_and_score("textembed", args.corpus, tokens, seed, scratch,
-                                              alpha=0.025, barrier=True))
+                                              alpha=0.025, barrier=True, extra=timing))
             a, b = mean(free, "wall"), mean(fenced, "wall")
+            threads = SETTINGS["threads"]
+            for name, rows in (("without", free), ("with", fenced)):
+                share = [r["idle"] / (threads * r["wall"]) for r in rows]
+                print(f"  {name} barrier: workers idle between epochs "
+                      + ", ".join(f"{r['idle']:.3f}" for r in rows)
+                      + f" thread-s = {100 * sum(share) / len(share):.2f}% of the threads' time")
             print(f"\nbarrier at each epoch end ({SETTINGS['epochs']} epochs, "
                   f"{SETTINGS['threads']} threads): {a:.2f} s without, {b:.2f} s with "
                   f"({b / a - 1:+.1%}); per run: "

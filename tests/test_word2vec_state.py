@@ -210,6 +210,14 @@ def test_resume_mismatch(options, message):
         train([["a", "b"]] * 20, resume=first.state, **options)
 
 
+def test_resuming_on_text_without_known_words_is_a_clear_error():
+    from textembed.word2vec import train
+
+    first = train([["a", "b", "c"]] * 20, keep_state=True, seed=0, **TINY)
+    with pytest.raises(ValueError, match="no word of the corpus"):
+        train([["x", "y"]], resume=first.state, min_count=5)
+
+
 def test_save_state_needs_a_state():
     from textembed.word2vec import save_state, train
 

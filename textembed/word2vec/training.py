@@ -193,6 +193,10 @@ def train(corpus, dim=None, window=None, negative=None, min_count=None, sample=N
         # in-vocabulary tokens of this corpus (resuming, the counts hold old text too)
         n_known = len(encoded.counts)
         epoch_words = int(encoded.counts[vocab.remap[:n_known] >= 0].sum())
+        if epoch_words == 0:
+            raise ValueError(f"no word of the corpus ({encoded.n_tokens:,} tokens) is in the "
+                             f"training state's vocabulary or occurs min_count={min_count} "
+                             "times: give more text or lower min_count")
         planned = start + epoch_words * epochs
         make_step = cbow_step if model == "cbow" else skipgram_step
         step = make_step(syn0, syn1, vocab, window, negative, sample, seed)
