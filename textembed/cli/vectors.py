@@ -148,7 +148,7 @@ def skipgram(corpus, output, model, dim, window, negative, min_count, max_vocab,
     stats = vectors.stats
     warn_replaced(name, stats.replaced_bytes, encoding)
     vectors.save_word2vec_format(output, binary=binary)
-    saved = f"{output}"
+    saved = output
     if evaluate is not None:
         _write_history(history_path, name, output, stats)
         saved += f", history to {history_path}"
@@ -163,8 +163,8 @@ def skipgram(corpus, output, model, dim, window, negative, min_count, max_vocab,
     info(f"{model}: {stats.corpus_tokens:,} tokens x {epochs} epochs in {stats.seconds:.1f} s "
          f"({stats.words_per_second / 1e3:,.0f}k words/s, {stats.threads} threads; "
          f"reading {stats.encode_seconds:.1f} s), loss {stats.loss:.3f} "
-         f"(per epoch {epoch_losses}); {len(vectors):,} words x {vectors.vector_size} saved to {saved}",
-         quiet)
+         f"(per epoch {epoch_losses}); {len(vectors):,} words x {vectors.vector_size} "
+         f"saved to {saved}", quiet)
 
 
 def _check_evaluation_options(eval_every_epoch, analogies, pairs, history):
