@@ -3,6 +3,7 @@ the single-threaded run bit for bit (also after a lost worker or a resume), two
 streams learn the sample's word families."""
 import os
 import signal
+import time
 from pathlib import Path
 
 import numpy as np
@@ -68,8 +69,12 @@ def test_a_lost_worker_changes_nothing(client, local, tmp_path):
     vectors = train_skipgram(client, [CORPUS], str(tmp_path), streams=1, sync_words=30_000,
                              on_round=kill, **SMALL)
     np.testing.assert_array_equal(vectors.vectors, local.vectors)
+    assert killed
+    deadline = time.monotonic() + 60  # the scheduler notices the death, the nanny restarts
+    while killed[0] in client.scheduler_info()["workers"] and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert killed[0] not in client.scheduler_info()["workers"]
     client.wait_for_workers(2, timeout=60)
-    assert killed and killed[0] not in client.scheduler_info()["workers"]
 
 
 def test_resume_after_a_lost_client_ends_as_the_whole_run(client, local, tmp_path):

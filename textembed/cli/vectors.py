@@ -3,6 +3,7 @@ word pairs) and ``similar`` (nearest words), over :mod:`textembed.word2vec`."""
 import os
 
 import click
+from click.core import ParameterSource
 
 from .._defaults import SKIPGRAM_DEFAULTS
 from ..io import InputError, check_input_file, check_output_path
@@ -74,6 +75,10 @@ def _default_vectors_path(corpus, format_):
 @click.command()
 @click.argument("corpus", metavar="CORPUS")
 @output_option("Where to write the vectors (default: CORPUS.vec, .bin or .store by --format).")
+@click.option("--model", type=click.Choice(["skipgram", "cbow"]), default="skipgram",
+              show_default=True,
+              help="skipgram: each context word predicts the centre word; cbow: the mean of "
+                   "the context vectors predicts it (faster).")
 @_trainer_option("--dim", click.IntRange(min=1), "Vector size.")
 @_trainer_option("--window", click.IntRange(min=1),
                  "Largest distance between a word and its context (shrunk at random).")
@@ -103,12 +108,33 @@ def _default_vectors_path(corpus, format_):
               help="keras: strip punctuation like text_to_word_sequence; whitespace: split on "
                    "whitespace only.")
 @click.option("--lower/--no-lower", default=True, show_default=True, help="Lower-case the text.")
+@click.option("--eval-every-epoch", is_flag=True,
+              help="Score the vectors after every epoch on --analogies / --pairs and write "
+                   "the scores and losses per epoch to --history.")
+@click.option("--analogies", "eval_analogies", default=None, metavar="FILE",
+              help="With --eval-every-epoch: analogy questions (as `textembed evaluate`, "
+                   "among the 30,000 most frequent words).")
+@click.option("--pairs", "eval_pairs", multiple=True, metavar="FILE",
+              help="With --eval-every-epoch: word pairs with human scores (Spearman); may be "
+                   "repeated.")
+@click.option("--history", "history_path", default=None, metavar="FILE",
+              help="Where --eval-every-epoch writes its JSON history (default: "
+                   "OUTPUT.history.json).")
+@click.option("--save-state", "save_state_path", default=None, metavar="STATE",
+              help="Also write the training state (both weight matrices, the vocabulary "
+                   "and its counts, the settings, the learning-rate position) to continue "
+                   "from with --resume.")
+@click.option("--resume", "resume_path", default=None, metavar="STATE",
+              help="Continue the training of STATE on CORPUS: its words keep their vectors, "
+                   "CORPUS's words reaching --min-count join; the state's settings apply "
+                   "unless given.")
 @encoding_option("CORPUS")
 @quiet_option()
-def skipgram(corpus, output, dim, window, negative, min_count, max_vocab, sample, epochs,
+def skipgram(corpus, output, model, dim, window, negative, min_count, max_vocab, sample, epochs,
              alpha, min_alpha, threads, seed, binary, format_, max_vocab_memory, tokenizer,
-             lower, encoding, quiet):
-    """Train skip-gram word vectors (negative sampling) on CORPUS.
+             lower, eval_every_epoch, eval_analogies, eval_pairs, history_path,
+             save_state_path, resume_path, encoding, quiet):
+    """Train skip-gram (or CBOW) word vectors (negative sampling) on CORPUS.
 
     CORPUS is a text file, one sentence or paragraph per line (plain, .gz or
     .bz2), or - for standard input. The vectors are written in word2vec's
@@ -120,6 +146,7 @@ def skipgram(corpus, output, dim, window, negative, min_count, max_vocab, sample
     if output == "-":
         raise click.BadParameter("the vectors go to a file: give its name (standard output "
                                  "is not supported)", param_hint="'-o' / '--output'")
+    _check_evaluation_options(eval_every_epoch, eval_analogies, eval_pairs, history_path)
     if corpus != "-":
         check_input_file(corpus)
     format_ = _output_format(format_, binary, output)
@@ -136,16 +163,42 @@ def skipgram(corpus, output, dim, window, negative, min_count, max_vocab, sample
     if corpus != "-" and os.path.exists(output) and os.path.samefile(corpus, output):
         raise click.BadParameter(f"{output} is CORPUS itself: writing the vectors there "
                                  "would replace the text", param_hint="'-o' / '--output'")
-    from ..word2vec import train
+    from ..word2vec import epoch_scorer, load_state, save_state, train
+    from ..word2vec.training import resolve_settings
 
+    if save_state_path is not None:
+        check_output_path(save_state_path)
+        if os.path.abspath(save_state_path) == os.path.abspath(output):
+            raise click.BadParameter("the state and the vectors need two files",
+                                     param_hint="'--save-state'")
+    resume = None
+    given = dict(model=model, dim=dim, window=window, negative=negative, sample=sample,
+                 min_count=min_count, alpha=alpha, min_alpha=min_alpha, tokenizer=tokenizer,
+                 lower=lower)
+    if resume_path is not None:
+        # the state's settings, except those given on the command line
+        context = click.get_current_context()
+        given = {key: None if context.get_parameter_source(key) is ParameterSource.DEFAULT
+                 else value for key, value in given.items()}
+        resume = load_state(resume_path)
+        try:
+            resolve_settings(given, resume, max_vocab)
+        except ValueError as error:
+            raise InputError(f"{resume_path}: {error}") from None
+    evaluate = None
+    if eval_every_epoch:
+        history_path = history_path or output + ".history.json"
+        check_output_path(history_path)
+        for path in [eval_analogies, *eval_pairs]:
+            if path is not None:
+                check_input_file(path)
+        evaluate = epoch_scorer(eval_analogies, eval_pairs)
     name = STDIN_NAME if corpus == "-" else corpus
     try:
-        vectors = train(corpus, dim=dim, window=window, negative=negative,
-                        min_count=min_count, sample=sample, epochs=epochs, alpha=alpha,
-                        min_alpha=min_alpha, threads=threads, seed=seed, max_vocab=max_vocab,
-                        tokenizer=tokenizer, lower=lower, encoding=encoding,
-                        progress=not quiet and stderr_is_terminal(),
-                        max_vocab_memory=max_vocab_memory)
+        vectors = train(corpus, epochs=epochs, threads=threads, seed=seed, max_vocab=max_vocab,
+                        encoding=encoding, progress=not quiet and stderr_is_terminal(),
+                        evaluate=evaluate, resume=resume, keep_state=save_state_path is not None,
+                        max_vocab_memory=max_vocab_memory, **given)
     except ValueError as error:
         raise InputError(f"{name}: {error}") from None
     stats = vectors.stats
@@ -154,10 +207,23 @@ def skipgram(corpus, output, dim, window, negative, min_count, max_vocab, sample
         vectors.save(output)
     else:
         vectors.save_word2vec_format(output, binary=format_ == "bin")
-    info(f"skipgram: {stats.corpus_tokens:,} tokens x {epochs} epochs in {stats.seconds:.1f} s "
+    saved = output
+    if evaluate is not None:
+        _write_history(history_path, name, output, stats)
+        saved += f", history to {history_path}"
+    if save_state_path is not None:
+        save_state(vectors, save_state_path)
+        saved += f", state to {save_state_path}"
+    model = stats.model
+    if resume is not None:
+        saved += (f" (resumed {resume_path}: {resume.epochs_done} epochs before, "
+                  f"{stats.new_words:,} new words)")
+    epoch_losses = " ".join(f"{loss:.3f}" for loss in stats.epoch_losses)
+    info(f"{model}: {stats.corpus_tokens:,} tokens x {epochs} epochs in {stats.seconds:.1f} s "
          f"({stats.words_per_second / 1e3:,.0f}k words/s, {stats.threads} threads; "
-         f"reading {stats.encode_seconds:.1f} s), loss {stats.loss:.3f}; "
-         f"{len(vectors):,} words x {dim} saved to {output}" + _pruned_note(stats), quiet)
+         f"reading {stats.encode_seconds:.1f} s), loss {stats.loss:.3f} "
+         f"(per epoch {epoch_losses}); {len(vectors):,} words x {vectors.vector_size} "
+         f"saved to {saved}" + _pruned_note(stats), quiet)
 
 
 def _pruned_note(stats):
@@ -167,6 +233,32 @@ def _pruned_note(stats):
         return ""
     return (f"; the word table reached --max-vocab-memory: {pruned:,} rare words pruned "
             "while counting (the others' counts may be lower, as in word2vec.c)")
+
+
+def _check_evaluation_options(eval_every_epoch, analogies, pairs, history):
+    """Usage errors of --eval-every-epoch and its files, before any work."""
+    if eval_every_epoch and analogies is None and not pairs:
+        raise click.UsageError("--eval-every-epoch needs --analogies FILE and/or --pairs FILE "
+                               "to score the vectors on")
+    if not eval_every_epoch:
+        given = "--analogies" if analogies is not None else "--pairs" if pairs else \
+            "--history" if history is not None else None
+        if given is not None:
+            raise click.UsageError(f"{given} is used by --eval-every-epoch: add it (or use "
+                                   "`textembed evaluate` on the saved vectors)")
+
+
+def _write_history(path, corpus, output, stats):
+    """The scores and losses per epoch as JSON, written atomically."""
+    import json
+
+    from ..io import atomic_output
+
+    record = {"corpus": corpus, "vectors": output, "seconds": stats.seconds,
+              "epochs": stats.history}
+    with atomic_output(path) as out:
+        json.dump(record, out, indent=1)
+        out.write("\n")
 
 
 @click.command()

@@ -4,7 +4,9 @@ loop and the vectors object (queries, evaluation, word2vec file formats).
 One import line per module.
 """
 from .vectors import NotInVocabularyError, WordVectors, load_vectors, load_word2vec_format
-from .training import DEFAULTS, TrainingStats, train
+from .state import TrainingState, load_state, save_state
+from .training import DEFAULTS, TrainingStats, epoch_scorer, train
 
 __all__ = ["NotInVocabularyError", "WordVectors", "load_vectors", "load_word2vec_format",
-           "DEFAULTS", "TrainingStats", "train"]
+           "DEFAULTS", "TrainingStats", "epoch_scorer", "train", "TrainingState", "load_state",
+           "save_state"]
