@@ -18,6 +18,7 @@ from .._defaults import SKIPGRAM_DEFAULTS
 from .._memory import release_free_memory
 from ..progress import progress_lines
 from .corpus import LINE_END, encode_lines, encode_sentences, read_blocks
+from .subwords import SUBWORD_DEFAULTS, check_scheme
 from .vocab import Vocabulary
 
 MAX_SENTENCE = 10_000
@@ -100,7 +101,9 @@ def train(corpus, dim=DEFAULTS["dim"], window=DEFAULTS["window"],
           negative=DEFAULTS["negative"], min_count=DEFAULTS["min_count"],
           sample=DEFAULTS["sample"], epochs=DEFAULTS["epochs"], alpha=DEFAULTS["alpha"],
           min_alpha=DEFAULTS["min_alpha"], threads=None, seed=None, max_vocab=None,
-          tokenizer="keras", lower=True, encoding="utf-8", progress=False):
+          tokenizer="keras", lower=True, encoding="utf-8", progress=False,
+          subwords=False, minn=SUBWORD_DEFAULTS["minn"], maxn=SUBWORD_DEFAULTS["maxn"],
+          bucket=SUBWORD_DEFAULTS["bucket"]):
     """Train skip-gram word vectors with negative sampling.
 
     corpus: a path (plain, .gz, .bz2, or '-' for standard input; one sentence
@@ -109,6 +112,9 @@ def train(corpus, dim=DEFAULTS["dim"], window=DEFAULTS["window"],
       word2vec formats cannot store it), on whitespace only with
       ``'whitespace'``), or an
       iterable of token lists (used as they are).
+    subwords: fastText's model: a centre word's input vector is the mean of its
+      own row and its character n-gram rows (minn to maxn characters, hashed
+      into ``bucket`` rows); returns a :class:`SubwordVectors` then.
     Returns a :class:`WordVectors` whose ``stats`` describe the run.
     """
     from ..io import TextSource
@@ -116,6 +122,8 @@ def train(corpus, dim=DEFAULTS["dim"], window=DEFAULTS["window"],
 
     _check_options(dim, window, negative, min_count, sample, epochs, alpha, min_alpha,
                    threads, max_vocab)
+    if subwords:
+        check_scheme(minn, maxn, bucket)
     threads = threads or os.cpu_count() or 1
     seed = int(np.random.SeedSequence().entropy % (1 << 63)) if seed is None else int(seed)
     started = time.perf_counter()
@@ -137,13 +145,31 @@ def train(corpus, dim=DEFAULTS["dim"], window=DEFAULTS["window"],
                 f"{encoded.n_tokens:,} tokens); lower min_count or give more text")
         encode_seconds = time.perf_counter() - started
         release_free_memory()
-        syn0, syn1 = initial_weights(len(vocab), dim, seed)
-        step = skipgram_step(syn0, syn1, vocab, window, negative, sample, seed)
+        if subwords:
+            from .subword_training import subword_setup, subword_step
+
+            scheme, row_offsets, rows, syn0, syn1 = subword_setup(vocab, dim, seed, minn, maxn,
+                                                                  bucket)
+            step = subword_step(syn0, syn1, row_offsets, rows, vocab, window, negative,
+                                sample, seed, MAX_SENTENCE)
+        else:
+            syn0, syn1 = initial_weights(len(vocab), dim, seed)
+            step = skipgram_step(syn0, syn1, vocab, window, negative, sample, seed)
         loss = _train_epochs(ids_path, vocab, step, epochs, alpha, min_alpha, threads,
                              progress)
     wall = time.perf_counter() - started
-    vectors = WordVectors(vocab.words, syn0, counts=vocab.counts, pruned=vocab.pruned,
-                          min_count=min_count)
+    if subwords:
+        from .fasttext_format import default_args
+        from .subword_vectors import SubwordVectors
+
+        args = default_args(dim, minn, maxn, bucket, ws=window, epoch=epochs,
+                            min_count=min_count, neg=negative, t=sample)
+        vectors = SubwordVectors(vocab.words, syn0, scheme, output_matrix=syn1,
+                                 counts=vocab.counts, pruned=vocab.pruned, min_count=min_count,
+                                 args=args, ntokens=encoded.n_tokens)
+    else:
+        vectors = WordVectors(vocab.words, syn0, counts=vocab.counts, pruned=vocab.pruned,
+                              min_count=min_count)
     vectors.stats = TrainingStats(
         corpus_tokens=encoded.n_tokens, lines=encoded.n_lines, vocab_size=len(vocab),
         distinct_words=len(encoded.words), train_words=vocab.train_words, epochs=epochs,
