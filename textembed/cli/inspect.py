@@ -144,8 +144,8 @@ def embed(source_path, input_path, output, format_, weighting, encoding, threads
         classifier = _load_classifier(source_path, threads)
         vectors_of = classifier.embed
     else:
-        from ..word2vec import load_word2vec_format
-        words = load_word2vec_format(source_path)
+        from ._subwords import load_any_vectors
+        words = load_any_vectors(source_path)  # a fastText .bin: unseen words by n-grams
         vectors_of = lambda texts: words.sentence_vectors(texts, weighting)  # noqa: E731
     source, chunks = _lines(input_path, encoding, quiet, "embedding")
     parts, n_lines = [], 0
