@@ -128,7 +128,8 @@ def embed(source_path, input_path, output, format_, weighting, encoding, threads
     """One vector per line of FILE (default: standard input).
 
     From word VECTORS (a word2vec file): the mean of the line's word vectors
-    (--weighting sif weighs rare words up). From a classifier MODEL_DIR: a
+    (--weighting sif weighs rare words up); from a fastText .bin model (e.g.
+    written by `skipgram --subwords`) unseen words count too, by their n-grams. From a classifier MODEL_DIR: a
     network's last hidden layer, or the bag's calibrated class scores.
     """
     import numpy as np
