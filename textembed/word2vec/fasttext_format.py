@@ -159,13 +159,7 @@ def read_fasttext(path, output=True):
         if not (0 <= n_words <= n_entries and n_labels >= 0 and n_entries == n_words + n_labels):
             raise InputError(f"{path}: corrupt dictionary header ({n_entries} entries, "
                              f"{n_words} words, {n_labels} labels)")
-        words, counts = [], []
-        for k in range(n_entries):
-            word = _read_word(handle, path, k)
-            count, kind = reader.unpack("<qb", f"dictionary entry {k + 1}")
-            if kind == 0:
-                words.append(word)
-                counts.append(count)
+        words, counts = _read_dictionary(handle, path, n_entries)
         if len(words) != n_words:
             raise InputError(f"{path}: the dictionary announces {n_words:,} words but holds "
                              f"{len(words):,}")
@@ -183,19 +177,35 @@ def read_fasttext(path, output=True):
                          input_matrix, output_matrix)
 
 
-def _read_word(handle, path, k):
-    chunks = []
-    while True:
-        start = handle.tell()
-        block = handle.read(256)
-        if not block:
-            raise InputError(f"{path}: truncated in dictionary entry {k + 1}")
-        end = block.find(b"\0")
-        if end >= 0:
-            chunks.append(block[:end])
-            handle.seek(start + end + 1)
-            break
-        chunks.append(block)
-        if sum(map(len, chunks)) > 1 << 20:
-            raise InputError(f"{path}: dictionary entry {k + 1} is longer than 1 MB: corrupt file")
-    return b"".join(chunks).decode("utf-8", "surrogateescape")
+def _read_dictionary(handle, path, n_entries):
+    """The words (type 0 entries) and their counts; reads ahead in 1 MB blocks and
+    leaves the file just after the last entry."""
+    start = handle.tell()
+    buffer = b""
+    at = 0
+    words, counts = [], []
+    entry = struct.Struct("<qb")
+    for k in range(n_entries):
+        end = buffer.find(b"\0", at)
+        while end < 0 or len(buffer) - end - 1 < entry.size:
+            more = handle.read(1 << 20)
+            if not more:
+                raise InputError(f"{path}: truncated in dictionary entry {k + 1} of "
+                                 f"{n_entries:,}; not a complete fastText model")
+            start += at
+            buffer = buffer[at:] + more
+            at = 0
+            end = buffer.find(b"\0")
+            if end < 0 and len(buffer) > 1 << 22:
+                raise InputError(f"{path}: dictionary entry {k + 1} is longer than 4 MB: "
+                                 "corrupt file")
+        count, kind = entry.unpack_from(buffer, end + 1)
+        if kind == 0:
+            words.append(buffer[at:end].decode("utf-8", "surrogateescape"))
+            counts.append(count)
+        elif kind != 1:
+            raise InputError(f"{path}: dictionary entry {k + 1} has type {kind} (0 word, "
+                             "1 label): corrupt file")
+        at = end + 1 + entry.size
+    handle.seek(start + at)
+    return words, counts
