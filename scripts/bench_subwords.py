@@ -16,7 +16,11 @@ and read back by textembed's reader, so one evaluator scores both:
 Words/s is corpus tokens x epochs / wall time of the training call
 (vocabulary pass included, saving not).
 
-Usage: python scripts/bench_subwords.py [--seed 1] [--alpha 0.05] [--sample 1e-3]
+textembed may run with several settings in the same run (``--ours
+SAMPLE:ALPHA``, repeated; default its own defaults, 3e-4:0.05): each is
+compared with the one fastText run.
+
+Usage: python scripts/bench_subwords.py [--seed 1] [--ours 3e-4:0.05 --ours 1e-3:0.05]
        [--skip-tenth] [--skip-full]
 Needs: pip install fasttext-wheel (bench only).
 """
@@ -74,9 +78,9 @@ def child_textembed(args):
 
 # -- parent -----------------------------------------------------------------
 
-def run_child(tool, corpus, out, args):
+def run_child(tool, corpus, out, args, sample, alpha):
     command = [sys.executable, __file__, "--child", tool, "--corpus", str(corpus), "--out", out,
-               "--seed", str(args.seed), "--alpha", str(args.alpha), "--sample", str(args.sample)]
+               "--seed", str(args.seed), "--alpha", str(alpha), "--sample", str(sample)]
     for key in SETTINGS:
         command += [f"--{key.replace('_', '-')}", str(getattr(args, key))]
     process = subprocess.Popen(command, stdout=subprocess.PIPE, text=True, cwd=ROOT)
@@ -106,15 +110,16 @@ def score(path, full):
             "questions_used": analogies["used"], "questions": analogies["questions"]}
 
 
-def train_and_score(tool, corpus, tokens, scratch, args, full):
+def train_and_score(tool, corpus, tokens, scratch, args, full, sample=1e-3, alpha=0.05):
     out = os.path.join(scratch, f"{tool}.bin")
-    result = run_child(tool, corpus, out, args)
+    result = run_child(tool, corpus, out, args, sample, alpha)
     result["words_per_s"] = tokens * args.epochs / result["wall"]
     result.update(score(out, full=False))
     if full:
         result["full"] = score(out, full=True)
     os.unlink(out)
-    print(f"  {tool:<10} {result['wall']:6.1f} s  {result['words_per_s'] / 1e3:6.0f}k words/s  "
+    name = tool if tool == "fasttext" else f"textembed --sample {sample:g} --alpha {alpha:g}"
+    print(f"  {name}:\n  {'':<10} {result['wall']:6.1f} s  {result['words_per_s'] / 1e3:6.0f}k words/s  "
           f"peak {result['peak_mb']:5.0f} MB  vocab {result['vocab']:,}  "
           f"WS353 {result['ws353']:.3f}  SimLex {result['simlex']:.3f}  "
           f"analogy {result['analogy']:.3f}", flush=True)
@@ -140,8 +145,11 @@ def main():
     parser.add_argument("--corpus", default=str(CORPUS))
     parser.add_argument("--out")
     parser.add_argument("--seed", type=int, default=1)
-    parser.add_argument("--alpha", type=float, default=0.05, help="textembed's learning rate")
-    parser.add_argument("--sample", type=float, default=1e-3, help="textembed's subsampling")
+    parser.add_argument("--alpha", type=float, default=0.05, help=argparse.SUPPRESS)
+    parser.add_argument("--sample", type=float, default=1e-3, help=argparse.SUPPRESS)
+    parser.add_argument("--ours", action="append", default=None, metavar="SAMPLE:ALPHA",
+                        help="textembed's subsampling and learning rate (repeatable; "
+                             "default 3e-4:0.05, its defaults)")
     for key, value in SETTINGS.items():
         parser.add_argument(f"--{key.replace('_', '-')}", type=type(value), default=value)
     parser.add_argument("--skip-full", action="store_true", help="no run on the whole corpus")
@@ -155,16 +163,20 @@ def main():
     if not Path(args.corpus).exists() or not EVAL.exists():
         sys.exit(f"bench_subwords: {args.corpus} or {EVAL} not found (the shared data folder)")
     settings = {key: getattr(args, key) for key in SETTINGS}
-    print(f"settings {settings}; fastText -t 1e-3 -lr 0.05; textembed --sample {args.sample} "
-          f"--alpha {args.alpha}; seed {args.seed}")
+    ours_settings = [tuple(float(x) for x in o.split(":")) for o in (args.ours or ["3e-4:0.05"])]
+    print(f"settings {settings}; fastText -t 1e-3 -lr 0.05; textembed (sample, alpha) "
+          f"{ours_settings}; seed {args.seed}")
     with tempfile.TemporaryDirectory(prefix="bench-subwords-") as scratch:
         if not args.skip_full:
             tokens = count_tokens(args.corpus)
             print(f"corpus {args.corpus}: {tokens:,} tokens")
             theirs = train_and_score("fasttext", args.corpus, tokens, scratch, args, full=False)
-            ours = train_and_score("textembed", args.corpus, tokens, scratch, args, full=False)
-            compare("whole corpus, known words (same run)", ours, theirs,
-                    ("wall", "words_per_s", "peak_mb", "ws353", "simlex", "analogy"))
+            for sample, alpha in ours_settings:
+                ours = train_and_score("textembed", args.corpus, tokens, scratch, args,
+                                       full=False, sample=sample, alpha=alpha)
+                compare(f"whole corpus, known words (same run), textembed --sample {sample:g} "
+                        f"--alpha {alpha:g}", ours, theirs,
+                        ("wall", "words_per_s", "peak_mb", "ws353", "simlex", "analogy"))
         if not args.skip_tenth:
             tenth = os.path.join(scratch, "tenth.txt")
             with open(args.corpus, "rb") as source:
@@ -175,10 +187,14 @@ def main():
             tokens = count_tokens(tenth)
             print(f"\nfirst tenth of the corpus: {tokens:,} tokens")
             theirs = train_and_score("fasttext", tenth, tokens, scratch, args, full=True)
-            ours = train_and_score("textembed", tenth, tokens, scratch, args, full=True)
-            compare("tenth of the corpus, full coverage (unseen words from n-grams)",
-                    ours["full"], theirs["full"], ("ws353", "simlex", "analogy"))
-            compare("tenth of the corpus, speed", ours, theirs, ("wall", "words_per_s"))
+            for sample, alpha in ours_settings:
+                ours = train_and_score("textembed", tenth, tokens, scratch, args, full=True,
+                                       sample=sample, alpha=alpha)
+                title = f"tenth of the corpus, textembed --sample {sample:g} --alpha {alpha:g}"
+                compare(f"{title}: full coverage (unseen words from n-grams)",
+                        ours["full"], theirs["full"], ("ws353", "simlex", "analogy"))
+                compare(f"{title}: known words and speed", ours, theirs,
+                        ("wall", "words_per_s", "ws353", "simlex", "analogy"))
 
 
 if __name__ == "__main__":
