@@ -3,7 +3,7 @@
 import click
 
 from ..io import check_output_path
-from ..word2vec.subwords import SUBWORD_DEFAULTS
+from .._defaults import SUBWORD_DEFAULTS
 
 _VECTOR_SUFFIXES = (".vec", ".txt", ".bin")
 

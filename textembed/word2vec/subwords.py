@@ -11,10 +11,10 @@ n-gram rows. ``maxn = 0`` means no n-grams. The work is done by
 """
 import numpy as np
 
+from .._defaults import SUBWORD_DEFAULTS  # noqa: F401 (re-exported)
+
 BOW = "<"
 EOW = ">"
-# fastText's defaults for its unsupervised models.
-SUBWORD_DEFAULTS = {"minn": 3, "maxn": 6, "bucket": 2_000_000}
 # fastText's end-of-sentence token: it never gets n-grams.
 EOS = "</s>"
 
