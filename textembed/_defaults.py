@@ -20,3 +20,6 @@ SKIPGRAM_DEFAULTS = {
     "alpha": 0.05,
     "min_alpha": 0.0001,
 }
+
+# Character n-grams of `skipgram --subwords`: fastText's defaults.
+SUBWORD_DEFAULTS = {"minn": 3, "maxn": 6, "bucket": 2_000_000}

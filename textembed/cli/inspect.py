@@ -127,9 +127,11 @@ weights; hover a word for its value).</p>
 def embed(source_path, input_path, output, format_, weighting, encoding, threads, quiet):
     """One vector per line of FILE (default: standard input).
 
-    From word VECTORS (a word2vec file or a vector store): the mean of the line's word vectors
-    (--weighting sif weighs rare words up). From a classifier MODEL_DIR: a
-    network's last hidden layer, or the bag's calibrated class scores.
+    From word VECTORS (a word2vec file or a vector store): the mean of the line's word
+    vectors (--weighting sif weighs rare words up); from a fastText .bin model (e.g.
+    written by `skipgram --subwords`) unseen words count too, by their n-grams. From a
+    classifier MODEL_DIR: a network's last hidden layer, or the bag's calibrated class
+    scores.
     """
     import numpy as np
 
@@ -145,7 +147,7 @@ def embed(source_path, input_path, output, format_, weighting, encoding, threads
         vectors_of = classifier.embed
     else:
         from ..word2vec import load_vectors
-        words = load_vectors(source_path)
+        words = load_vectors(source_path)  # a fastText .bin: unseen words by n-grams
         vectors_of = lambda texts: words.sentence_vectors(texts, weighting)  # noqa: E731
     source, chunks = _lines(input_path, encoding, quiet, "embedding")
     parts, n_lines = [], 0

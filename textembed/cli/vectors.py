@@ -10,6 +10,8 @@ from ..io import InputError, check_input_file, check_output_path
 from ..progress import stderr_is_terminal
 from ._common import (STDIN_NAME, encoding_option, info, output_option, output_stream,
                       quiet_option, seed_option, threads_option, warn_replaced)
+from ._subwords import (check_subword_options, load_any_vectors, subword_model_path,
+                        subword_options, unseen_note)
 
 
 def _trainer_option(name, type_, help):
@@ -130,16 +132,21 @@ def _default_vectors_path(corpus, format_):
                    "unless given.")
 @encoding_option("CORPUS")
 @quiet_option()
+@subword_options()
 def skipgram(corpus, output, model, dim, window, negative, min_count, max_vocab, sample, epochs,
              alpha, min_alpha, threads, seed, binary, format_, max_vocab_memory, tokenizer,
              lower, eval_every_epoch, eval_analogies, eval_pairs, history_path,
-             save_state_path, resume_path, encoding, quiet):
+             save_state_path, resume_path, encoding, quiet, subwords, minn, maxn, bucket):
     """Train skip-gram (or CBOW) word vectors (negative sampling) on CORPUS.
 
     CORPUS is a text file, one sentence or paragraph per line (plain, .gz or
     .bz2), or - for standard input. The vectors are written in word2vec's
     text format (or binary with --binary), which gensim and word2vec tools load.
+    With --subwords (fastText's model), the vectors of the known words go there
+    too, and the model goes to OUT.bin beside them (fastText's format), from
+    which `similar`, `evaluate` and `embed` give any word a vector.
     """
+    subword_settings = check_subword_options(subwords, minn, maxn, bucket)
     if min_alpha > alpha:
         raise click.BadParameter(f"{min_alpha} is above --alpha {alpha}",
                                  param_hint="'--min-alpha'")
@@ -160,6 +167,7 @@ def skipgram(corpus, output, model, dim, window, negative, min_count, max_vocab,
         check_output(output)
     else:
         check_output_path(output)
+    model_path = subword_model_path(output) if subwords else None
     if corpus != "-" and os.path.exists(output) and os.path.samefile(corpus, output):
         raise click.BadParameter(f"{output} is CORPUS itself: writing the vectors there "
                                  "would replace the text", param_hint="'-o' / '--output'")
@@ -198,7 +206,7 @@ def skipgram(corpus, output, model, dim, window, negative, min_count, max_vocab,
         vectors = train(corpus, epochs=epochs, threads=threads, seed=seed, max_vocab=max_vocab,
                         encoding=encoding, progress=not quiet and stderr_is_terminal(),
                         evaluate=evaluate, resume=resume, keep_state=save_state_path is not None,
-                        max_vocab_memory=max_vocab_memory, **given)
+                        max_vocab_memory=max_vocab_memory, **given, **subword_settings)
     except ValueError as error:
         raise InputError(f"{name}: {error}") from None
     stats = vectors.stats
@@ -208,6 +216,9 @@ def skipgram(corpus, output, model, dim, window, negative, min_count, max_vocab,
     else:
         vectors.save_word2vec_format(output, binary=format_ == "bin")
     saved = output
+    if model_path is not None:
+        vectors.save_fasttext_format(model_path)
+        saved += f", the subword model to {model_path}"
     if evaluate is not None:
         _write_history(history_path, name, output, stats)
         saved += f", history to {history_path}"
@@ -293,7 +304,7 @@ def evaluate(vectors_path, analogies, pairs, restrict_vocab, case_sensitive, sec
         click.echo(f"{analogies}: analogy accuracy {_score(result['accuracy'])} "
                    f"({result['correct']:,}/{result['used']:,} questions), "
                    f"{result['skipped']:,} skipped (a word not among the "
-                   f"{result['restrict_vocab']:,} most frequent)")
+                   f"{result['restrict_vocab']:,} most frequent)" + _unseen(result))
         if sections:
             for name, stats in result["sections"].items():
                 click.echo(f"  {name}: {_score(stats['accuracy'])} "
@@ -303,7 +314,8 @@ def evaluate(vectors_path, analogies, pairs, restrict_vocab, case_sensitive, sec
         result = vectors.evaluate_word_pairs(path, case_insensitive=not case_sensitive)
         click.echo(f"{path}: Spearman {_score(result['spearman'])} "
                    f"(Pearson {_score(result['pearson'])}), {result['used']:,} pairs used, "
-                   f"{result['skipped']:,} skipped (a word not in the vocabulary)")
+                   f"{result['skipped']:,} skipped (a word not in the vocabulary)"
+                   + _unseen(result))
 
 
 @click.command()
@@ -328,16 +340,23 @@ def similar(vectors_path, words, topn, minus, restrict_vocab):
                                           topn=topn, restrict_vocab=restrict_vocab)
     except KeyError as error:
         raise InputError(str(error)) from None
+    note = unseen_note(vectors, list(words) + list(minus))
+    if note:
+        info(f"similar: {note}")
     with output_stream(None) as out:
         for word, similarity in neighbours:
             out.write(f"{word}\t{similarity:.4f}\n")
 
 
 def _load_vectors(path):
-    """A vector store (folder) or a word2vec text or binary file."""
-    from ..word2vec import load_vectors
+    """A vector store (folder), a fastText .bin model or a word2vec text or binary file."""
+    return load_any_vectors(path)
 
-    return load_vectors(path)
+
+def _unseen(result):
+    if "unseen" not in result:
+        return ""
+    return f"; unseen words scored by subwords: {result['unseen']:,}"
 
 
 def _score(value):

@@ -19,6 +19,7 @@ from .._defaults import SKIPGRAM_DEFAULTS
 from .._memory import release_free_memory
 from ..progress import progress_lines
 from .corpus import LINE_END, default_max_memory, encode_lines, encode_sentences, read_blocks
+from .subwords import SUBWORD_DEFAULTS, check_scheme
 from .vocab import Vocabulary
 
 MAX_SENTENCE = 10_000
@@ -110,8 +111,9 @@ def train(corpus, dim=None, window=None, negative=None, min_count=None, sample=N
           epochs=DEFAULTS["epochs"], alpha=None, min_alpha=None, threads=None, seed=None,
           max_vocab=None, tokenizer=None, lower=None, encoding="utf-8", progress=False,
           evaluate=None, model=None, resume=None, resume_alpha="restart", keep_state=False,
-          max_vocab_memory=None):
-    """Train word vectors with negative sampling: skip-gram or CBOW.
+          max_vocab_memory=None, subwords=False, minn=SUBWORD_DEFAULTS["minn"],
+          maxn=SUBWORD_DEFAULTS["maxn"], bucket=SUBWORD_DEFAULTS["bucket"]):
+    """Train word vectors with negative sampling: skip-gram, CBOW or fastText's subwords.
 
     corpus: a path (plain, .gz, .bz2, or '-' for standard input; one sentence
       or paragraph per line, tokenized like ``text_to_word_sequence`` with
@@ -143,6 +145,10 @@ def train(corpus, dim=None, window=None, negative=None, min_count=None, sample=N
       on the state's schedule as if the new text had been planned with the old
       (the rate starts at alpha * (1 - done / (done + new))). Restarting
       scores closer to training on both texts at once (README, Word vectors).
+    subwords: fastText's model (skip-gram only, not resumable): a centre word's input
+      vector is the mean of its own row and its character n-gram rows (minn to
+      maxn characters, hashed into ``bucket`` rows); returns a
+      :class:`SubwordVectors` then.
     keep_state: set ``vectors.state`` (a TrainingState, for :func:`save_state`).
     Returns a :class:`WordVectors` whose ``stats`` describe the run:
     ``stats.epoch_losses`` (mean loss per sampled pair of each epoch) and
@@ -169,6 +175,12 @@ def train(corpus, dim=None, window=None, negative=None, min_count=None, sample=N
         max_vocab_memory = default_max_memory()
     elif max_vocab_memory < 1:
         raise ValueError(f"max_vocab_memory must be at least 1 byte, got {max_vocab_memory}")
+    if subwords:
+        check_scheme(minn, maxn, bucket)
+        if model != "skipgram" or resume is not None or keep_state or evaluate is not None:
+            raise ValueError("subword vectors are trained with skip-gram, from the start, "
+                             "and scored once trained: they do not combine with cbow, "
+                             "resume, a saved state or scores per epoch (yet)")
     threads = threads or os.cpu_count() or 1
     if seed is None:
         seed = resume.seed if resume is not None else \
@@ -196,7 +208,13 @@ def train(corpus, dim=None, window=None, negative=None, min_count=None, sample=N
                     f"{encoded.n_tokens:,} tokens); lower min_count or give more text")
         encode_seconds = time.perf_counter() - started
         release_free_memory()
-        if resume is None:
+        if subwords:
+            from .subword_training import subword_setup, subword_step
+
+            scheme, row_offsets, rows, syn0, syn1 = subword_setup(vocab, dim, seed, minn, maxn,
+                                                                  bucket)
+            first_epoch, start = 0, 0
+        elif resume is None:
             syn0, syn1 = initial_weights(len(vocab), dim, seed)
             first_epoch, start = 0, 0
         else:
@@ -213,8 +231,12 @@ def train(corpus, dim=None, window=None, negative=None, min_count=None, sample=N
                              f"training state's vocabulary or occurs min_count={min_count} "
                              "times: give more text or lower min_count")
         planned = start + epoch_words * epochs
-        make_step = cbow_step if model == "cbow" else skipgram_step
-        step = make_step(syn0, syn1, vocab, window, negative, sample, seed)
+        if subwords:
+            step = subword_step(syn0, syn1, row_offsets, rows, vocab, window, negative,
+                                sample, seed, MAX_SENTENCE)
+        else:
+            make_step = cbow_step if model == "cbow" else skipgram_step
+            step = make_step(syn0, syn1, vocab, window, negative, sample, seed)
         on_epoch = None
         if evaluate is not None:
             def on_epoch():
@@ -223,8 +245,18 @@ def train(corpus, dim=None, window=None, negative=None, min_count=None, sample=N
                                       min_alpha, threads, progress, on_epoch, first_epoch,
                                       start, planned)
     wall = time.perf_counter() - started
-    vectors = WordVectors(vocab.words, syn0, counts=vocab.counts, pruned=vocab.pruned,
-                          min_count=min_count)
+    if subwords:
+        from .fasttext_format import default_args
+        from .subword_vectors import SubwordVectors
+
+        args = default_args(dim, minn, maxn, bucket, ws=window, epoch=epochs,
+                            min_count=min_count, neg=negative, t=sample)
+        vectors = SubwordVectors(vocab.words, syn0, scheme, output_matrix=syn1,
+                                 counts=vocab.counts, pruned=vocab.pruned, min_count=min_count,
+                                 args=args, ntokens=encoded.n_tokens)
+    else:
+        vectors = WordVectors(vocab.words, syn0, counts=vocab.counts, pruned=vocab.pruned,
+                              min_count=min_count)
     vectors.stats = TrainingStats(
         corpus_tokens=encoded.n_tokens, lines=encoded.n_lines, vocab_size=len(vocab),
         distinct_words=len(encoded.words), train_words=epoch_words, epochs=epochs,

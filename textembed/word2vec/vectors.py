@@ -536,10 +536,16 @@ class WordVectors:
 
 
 def load_vectors(path, mmap=True):
-    """:class:`WordVectors` from a store folder (:meth:`WordVectors.load`) or a
-    word2vec text or binary file (:func:`load_word2vec_format`)."""
+    """Word vectors from any file of them: a store folder (:meth:`WordVectors.load`),
+    a fastText ``.bin`` model (a :class:`~.subword_vectors.SubwordVectors`, which
+    gives unseen words vectors) or a word2vec text or binary file
+    (:func:`load_word2vec_format`)."""
     if os.path.isdir(path):
         return WordVectors.load(path, mmap=mmap)
+    from . import fasttext_format
+    if fasttext_format.is_fasttext_model(path):
+        from .subword_vectors import SubwordVectors
+        return SubwordVectors.load_fasttext_format(path)
     return load_word2vec_format(path)
 
 
