@@ -202,3 +202,55 @@ def test_ctrl_c_while_saving_the_state_leaves_no_state(invoke, halves, tmp_path,
     assert err.splitlines() == ["textembed: interrupted"]
     assert folder(tmp_path) == ["a.txt", "a.vec", "b.txt"]  # the vectors were whole before
     assert np.isfinite(load_word2vec_format(tmp_path / "a.vec").vectors).all()
+
+
+# -- --phrases and --engine dask -------------------------------------------------------
+
+# 4,000 words seen once, and "new york" 20 times: score (20 - 5) / (20 * 20) * ~5,000
+# distinct words and pairs, far above the default threshold 100
+PHRASED = "".join(f"w{4 * i} w{4 * i + 1} w{4 * i + 2} w{4 * i + 3}\n" for i in range(1000)) \
+    + "we saw new york\n" * 20
+
+
+def test_phrases_first_gives_phrase_tokens(invoke, tmp_path):
+    corpus = write(tmp_path / "c.txt", PHRASED)
+    code, _, err = invoke("skipgram", corpus, "-o", tmp_path / "v.vec", "--phrases", "1",
+                          *TRAIN)
+    assert code == 0, err
+    assert "(after 1 phrase pass: 3 phrases joined)" in err  # we_saw, saw_new, new_york
+    words = load_word2vec_format(tmp_path / "v.vec").words
+    assert {"we_saw", "new_york"} <= set(words) and "york" not in words
+
+
+def test_skipgram_on_a_local_dask_cluster(invoke, tmp_path):
+    pytest.importorskip("distributed")
+    from pathlib import Path
+    sample = Path(__file__).resolve().parents[1] / "data" / "sample_corpus.txt"
+    code, _, err = invoke("skipgram", sample, "-o", tmp_path / "d.vec", "--workers", "2",
+                          "--epochs", "2", "--sync-words", "40000", "--checkpoint",
+                          tmp_path / "job", "--seed", "3")
+    assert code == 0, err
+    assert "training on 2 Dask workers" in err and "rounds" in err
+    vectors = load_word2vec_format(tmp_path / "d.vec")
+    neighbours = {w for w, _ in vectors.most_similar("cat", topn=5)}
+    assert len(neighbours & {"dog", "fox", "wolf", "cow", "sheep", "goat", "horse", "mouse",
+                             "rabbit"}) >= 4
+    assert {"plan.json", "state.npz"} <= set(folder(tmp_path / "job"))
+    # the same command again continues the finished job: the same vectors
+    code, _, err = invoke("skipgram", sample, "-o", tmp_path / "again.vec", "--workers", "2",
+                          "--epochs", "2", "--sync-words", "40000", "--checkpoint",
+                          tmp_path / "job", "--seed", "3")
+    assert code == 0 and "continuing the job" in err
+    assert (tmp_path / "again.vec").read_bytes() == (tmp_path / "d.vec").read_bytes()
+
+
+@pytest.mark.parametrize("args, fragment", [
+    (["--workers", "2", "--model", "cbow"], "--model cbow runs in one process only"),
+    (["--engine", "dask", "--subwords"], "--subwords runs in one process only"),
+    (["--sync-words", "5000"], "--sync-words applies to --engine dask"),
+    (["--checkpoint", "x"], "--checkpoint applies to --engine dask"),
+])
+def test_dask_option_errors(invoke, files, tmp_path, args, fragment):
+    code, out, err = invoke("skipgram", files["corpus"], "-o", tmp_path / "v.vec", *args)
+    assert_one_error(code, err, 2, fragment)
+    assert not (tmp_path / "v.vec").exists()

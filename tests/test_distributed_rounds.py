@@ -39,8 +39,22 @@ def test_merge_averages_each_row_over_the_streams_that_changed_it():
                            np.zeros((0, 2), np.float32))
 
     rows0, values0, rows1, values1 = merge_changes(
-        [result(0, [0, 2], [[1, 1], [2, 2]]), result(1, [2, 3], [[4, 6], [8, 8]])], syn0, syn1)
+        [result(0, [0, 2], [[1, 1], [2, 2]]), result(1, [2, 3], [[4, 6], [8, 8]])], syn0, syn1,
+        "mean")
     assert rows0.tolist() == [0, 2, 3] and rows1.size == 0
     np.testing.assert_array_equal(values0, [[1, 1], [3, 4], [8, 8]])
     np.testing.assert_array_equal(syn0, [[1, 1], [0, 0], [3, 4], [8, 8]])
     np.testing.assert_array_equal(syn1, np.ones((4, 2)))
+
+
+def test_the_sum_rule_adds_every_streams_change_to_the_start():
+    syn0 = np.full((3, 1), 10.0, np.float32)
+    syn1 = np.zeros((3, 1), np.float32)
+    changed = [RoundResult(s, Cursor(), 0, 0.0, 0, np.array(rows, np.int64),
+                           np.array(values, np.float32), np.zeros(0, np.int64),
+                           np.zeros((0, 1), np.float32))
+               for s, rows, values in ((0, [0, 1], [[11], [12]]), (1, [1], [[13]]))]
+    rows0, values0, _, _ = merge_changes(changed, syn0, syn1, "sum")
+    assert rows0.tolist() == [0, 1]
+    np.testing.assert_array_equal(values0, [[11], [15]])  # 10 + 2 + 3
+    np.testing.assert_array_equal(syn0[:, 0], [11, 15, 10])

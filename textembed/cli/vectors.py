@@ -1,6 +1,7 @@
 """The word-vector commands: ``skipgram`` (train), ``evaluate`` (analogies,
 word pairs) and ``similar`` (nearest words), over :mod:`textembed.word2vec`."""
 import os
+import tempfile
 
 import click
 from click.core import ParameterSource
@@ -8,8 +9,9 @@ from click.core import ParameterSource
 from .._defaults import SKIPGRAM_DEFAULTS
 from ..io import InputError, check_input_file, check_output_path
 from ..progress import stderr_is_terminal
-from ._common import (STDIN_NAME, encoding_option, info, output_option, output_stream,
-                      quiet_option, seed_option, threads_option, warn_replaced)
+from ._common import (STDIN_NAME, encoding_option, engine_options, info, output_option,
+                      output_stream, quiet_option, seed_option, threads_option, uses_dask,
+                      warn_replaced)
 from ._subwords import (check_subword_options, load_any_vectors, subword_model_path,
                         subword_options, unseen_note)
 
@@ -130,13 +132,25 @@ def _default_vectors_path(corpus, format_):
               help="Continue the training of STATE on CORPUS: its words keep their vectors, "
                    "CORPUS's words reaching --min-count join; the state's settings apply "
                    "unless given.")
+@click.option("--phrases", type=click.IntRange(min=0), default=0, metavar="N",
+              help="First join frequent word pairs into one token (new_york) in N passes, as "
+                   "`textembed phrases` does with its defaults.")
+@engine_options("train")
+@click.option("--sync-words", type=click.IntRange(min=1000), default=None,
+              help="With --engine dask: words each worker trains between two merges "
+                   "[2,000,000].")
+@click.option("--checkpoint", "checkpoint_dir", default=None, metavar="DIR",
+              help="With --engine dask: where the job keeps its shards of word ids and its "
+                   "state after every round (every worker must reach it); the same command "
+                   "run again continues from there [a temporary folder].")
 @encoding_option("CORPUS")
 @quiet_option()
 @subword_options()
 def skipgram(corpus, output, model, dim, window, negative, min_count, max_vocab, sample, epochs,
              alpha, min_alpha, threads, seed, binary, format_, max_vocab_memory, tokenizer,
              lower, eval_every_epoch, eval_analogies, eval_pairs, history_path,
-             save_state_path, resume_path, encoding, quiet, subwords, minn, maxn, bucket):
+             save_state_path, resume_path, phrases, engine, scheduler, dask_workers, sync_words,
+             checkpoint_dir, encoding, quiet, subwords, minn, maxn, bucket):
     """Train skip-gram (or CBOW) word vectors (negative sampling) on CORPUS.
 
     CORPUS is a text file, one sentence or paragraph per line (plain, .gz or
@@ -147,6 +161,9 @@ def skipgram(corpus, output, model, dim, window, negative, min_count, max_vocab,
     which `similar`, `evaluate` and `embed` give any word a vector.
     """
     subword_settings = check_subword_options(subwords, minn, maxn, bucket)
+    on_dask = uses_dask(engine, scheduler, dask_workers)
+    _check_dask_options(on_dask, corpus, model, subwords, resume_path, save_state_path,
+                        eval_every_epoch, sync_words, checkpoint_dir)
     if min_alpha > alpha:
         raise click.BadParameter(f"{min_alpha} is above --alpha {alpha}",
                                  param_hint="'--min-alpha'")
@@ -202,15 +219,28 @@ def skipgram(corpus, output, model, dim, window, negative, min_count, max_vocab,
                 check_input_file(path)
         evaluate = epoch_scorer(eval_analogies, eval_pairs)
     name = STDIN_NAME if corpus == "-" else corpus
-    try:
-        vectors = train(corpus, epochs=epochs, threads=threads, seed=seed, max_vocab=max_vocab,
-                        encoding=encoding, progress=not quiet and stderr_is_terminal(),
-                        evaluate=evaluate, resume=resume, keep_state=save_state_path is not None,
-                        max_vocab_memory=max_vocab_memory, **given, **subword_settings)
-    except ValueError as error:
-        raise InputError(f"{name}: {error}") from None
+    progress = not quiet and stderr_is_terminal()
+    with tempfile.TemporaryDirectory(prefix="textembed-skipgram-") as scratch:
+        source, phrased, replaced = corpus, None, None
+        if phrases:
+            source, phrased, replaced = _join_phrases(corpus, scratch, phrases, given, resume,
+                                                      encoding, progress)
+            given.update(tokenizer="whitespace", lower=False)
+        try:
+            if on_dask:
+                vectors = _train_on_dask(source, given, epochs, seed, max_vocab, encoding,
+                                         scheduler, dask_workers, sync_words,
+                                         checkpoint_dir or os.path.join(scratch, "dask"), quiet)
+            else:
+                vectors = train(source, epochs=epochs, threads=threads, seed=seed,
+                                max_vocab=max_vocab, encoding=encoding, progress=progress,
+                                evaluate=evaluate, resume=resume,
+                                keep_state=save_state_path is not None,
+                                max_vocab_memory=max_vocab_memory, **given, **subword_settings)
+        except ValueError as error:
+            raise InputError(f"{name}: {error}") from None
     stats = vectors.stats
-    warn_replaced(name, stats.replaced_bytes, encoding)
+    warn_replaced(name, stats.replaced_bytes if replaced is None else replaced, encoding)
     if format_ == "store":
         vectors.save(output)
     else:
@@ -225,16 +255,81 @@ def skipgram(corpus, output, model, dim, window, negative, min_count, max_vocab,
     if save_state_path is not None:
         save_state(vectors, save_state_path)
         saved += f", state to {save_state_path}"
-    model = stats.model
+    model = getattr(stats, "model", "skipgram")
+    if phrased is not None:
+        saved += f" (after {phrases} phrase pass{'es' if phrases > 1 else ''}: {phrased})"
+    if on_dask:
+        saved += (f" ({stats.streams} Dask worker{'s' if stats.streams > 1 else ''}, "
+                  f"{stats.rounds} rounds, {100 * stats.sync_share:.0f}% of the time "
+                  "synchronising)")
     if resume is not None:
         saved += (f" (resumed {resume_path}: {resume.epochs_done} epochs before, "
                   f"{stats.new_words:,} new words)")
     epoch_losses = " ".join(f"{loss:.3f}" for loss in stats.epoch_losses)
     info(f"{model}: {stats.corpus_tokens:,} tokens x {epochs} epochs in {stats.seconds:.1f} s "
-         f"({stats.words_per_second / 1e3:,.0f}k words/s, {stats.threads} threads; "
+         f"({stats.words_per_second / 1e3:,.0f}k words/s, {stats.threads} "
+         f"thread{'s' if stats.threads != 1 else ''}; "
          f"reading {stats.encode_seconds:.1f} s), loss {stats.loss:.3f} "
          f"(per epoch {epoch_losses}); {len(vectors):,} words x {vectors.vector_size} "
          f"saved to {saved}" + _pruned_note(stats), quiet)
+
+
+def _check_dask_options(on_dask, corpus, model, subwords, resume_path, save_state_path,
+                        eval_every_epoch, sync_words, checkpoint_dir):
+    """Usage errors of --engine dask and its options, before any work."""
+    if not on_dask:
+        for name, value in (("--sync-words", sync_words), ("--checkpoint", checkpoint_dir)):
+            if value is not None:
+                raise click.UsageError(f"{name} applies to --engine dask: add it (or drop "
+                                       f"{name})")
+        return
+    unsupported = [name for name, used in (
+        ("--model cbow", model == "cbow"), ("--subwords", subwords),
+        ("--resume", resume_path is not None), ("--save-state", save_state_path is not None),
+        ("--eval-every-epoch", eval_every_epoch), ("standard input", corpus == "-")) if used]
+    if unsupported:
+        raise click.UsageError(f"--engine dask trains skip-gram from files; "
+                               f"{unsupported[0]} runs in one process only (drop --engine "
+                               "dask, or that option)")
+
+
+def _join_phrases(corpus, scratch, passes, given, resume, encoding, progress):
+    """(the phrased corpus's path, how the summary names it, replaced bytes)."""
+    from ..word2vec.phrases import apply_phrases
+
+    tokenizer = given["tokenizer"] or (resume.settings["tokenizer"] if resume else "keras")
+    lower = given["lower"] if given["lower"] is not None else (
+        resume.settings["lower"] if resume else True)
+    path = os.path.join(scratch, "phrased.txt")
+    try:
+        stats = apply_phrases(corpus, path, passes=passes, tokenizer=tokenizer, lower=lower,
+                              encoding=encoding, progress=progress)
+    except ValueError as error:
+        raise InputError(f"{corpus}: {error}") from None
+    joined = sum(len(p.phrases) for p in stats.passes)
+    return path, f"{joined:,} phrases joined", stats.replaced_bytes
+
+
+def _train_on_dask(corpus, given, epochs, seed, max_vocab, encoding, scheduler, workers,
+                   sync_words, work_dir, quiet):
+    """Skip-gram vectors trained on a Dask cluster (see textembed.distributed)."""
+    from ..distributed import dask_driver
+    from ..distributed.dask_training import SYNC_WORDS, train_skipgram
+    from ..word2vec.training import resolve_settings
+
+    settings = resolve_settings(given, None)
+    with dask_driver.connect(scheduler, workers) as client:
+        n = dask_driver.check_workers(client)
+        resume = os.path.exists(os.path.join(work_dir, "plan.json"))
+        info(f"skipgram: training on {n} Dask worker{'s' if n > 1 else ''}"
+             + (f", continuing the job in {work_dir}" if resume else ""), quiet)
+        return train_skipgram(
+            client, [corpus], work_dir, dim=settings["dim"], window=settings["window"],
+            negative=settings["negative"], min_count=settings["min_count"],
+            sample=settings["sample"], epochs=epochs, alpha=settings["alpha"],
+            min_alpha=settings["min_alpha"], seed=0 if seed is None else seed,
+            max_vocab=max_vocab, sync_words=sync_words or SYNC_WORDS, encoding=encoding,
+            tokenizer=settings["tokenizer"], lower=settings["lower"], resume=resume)
 
 
 def _pruned_note(stats):

@@ -216,10 +216,12 @@ def train_round(plan, stream, epoch, cursor, budget, round_number, updates):
                        trained, loss_sum, pairs, rows0, syn0[rows0], rows1, syn1[rows1])
 
 
-def merge_changes(results, syn0, syn1):
-    """Average each changed row over the streams that changed it, write the averages
-    into ``syn0`` / ``syn1`` (the driver's weights), and return them as the update
-    every replica takes: (rows0, values0, rows1, values1)."""
+def merge_changes(results, syn0, syn1, rule="mean"):
+    """Merge the streams' changed rows into ``syn0`` / ``syn1`` (the driver's weights, as
+    at the round's start) and return the update every replica takes: (rows0,
+    values0, rows1, values1). ``rule``: "mean", each row the average of the
+    streams' values; "sum", the row at the start plus every stream's change (as
+    threads sharing one matrix add theirs)."""
     merged = []
     for table, rows_name, values_name in ((syn0, "rows0", "values0"),
                                           (syn1, "rows1", "values1")):
@@ -232,10 +234,13 @@ def merge_changes(results, syn0, syn1):
             sums = np.zeros(table.shape, np.float64)
             times = np.zeros(table.shape[0], np.int64)
             for r, v in zip(rows, values):
-                sums[r] += v
+                sums[r] += v if rule == "mean" else v - table[r]
                 times[r] += 1
             unique = np.flatnonzero(times)
-            average = (sums[unique] / times[unique, None]).astype(np.float32)
+            if rule == "mean":
+                average = (sums[unique] / times[unique, None]).astype(np.float32)
+            else:
+                average = (table[unique] + sums[unique]).astype(np.float32)
         table[unique] = average
         merged += [unique.astype(np.int64), average]
     return tuple(merged)
