@@ -28,9 +28,10 @@ def _dask():
 
 
 @contextlib.contextmanager
-def connect(scheduler=None, workers=None, threads_per_worker=1):
+def connect(scheduler=None, workers=None, threads_per_worker=None):
     """A Dask client: of ``scheduler`` when given, else of a LocalCluster of ``workers``
-    processes (default: one per core) with ``threads_per_worker`` threads each."""
+    processes (default: one per core) with ``threads_per_worker`` threads each
+    (default: the cores shared out among them)."""
     distributed = _dask()
     if scheduler:
         try:
@@ -41,7 +42,9 @@ def connect(scheduler=None, workers=None, threads_per_worker=1):
         with client:
             yield client
         return
-    n = workers or os.cpu_count() or 1
+    cores = os.cpu_count() or 1
+    n = workers or cores
+    threads_per_worker = threads_per_worker or max(1, cores // n)
     with distributed.LocalCluster(n_workers=n, threads_per_worker=threads_per_worker,
                                   processes=True, dashboard_address=None,
                                   silence_logs=logging.ERROR) as cluster, \

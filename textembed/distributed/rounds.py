@@ -21,6 +21,7 @@ weights at the round's start from the snapshot the driver wrote.
 """
 import os
 import time
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 import numpy as np
@@ -37,7 +38,8 @@ class Plan:
     """What every round of one training job shares. ``streams``: per stream, the
     paths of its shards; ``stream_words``: per stream, its in-vocabulary tokens;
     ``counts``: int64 (V,) vocabulary counts; ``snapshot``: where the driver keeps
-    the weights at the start of the current round (.npz with syn0, syn1)."""
+    the weights at the start of the current round (.npz with syn0, syn1);
+    ``threads``: per stream (default: its worker's threads)."""
     key: str
     streams: tuple
     stream_words: tuple
@@ -51,6 +53,7 @@ class Plan:
     epochs: int
     seed: int
     snapshot: str
+    threads: int = None
 
     @property
     def train_words(self):
@@ -186,9 +189,9 @@ def train_round(plan, stream, epoch, cursor, budget, round_number, updates):
         return plan.alpha - span * min(position / total, 1.0)
 
     start, read, job_in_block = cursor.start, cursor.read, cursor.job
-    jobs, words_done, trained, loss_sum, pairs = cursor.jobs, cursor.words, 0, 0.0, 0
-    done = False
-    while trained < budget:
+    jobs, words_done, trained = cursor.jobs, cursor.words, 0
+    done, planned = False, []
+    while trained < budget:  # the round's jobs, with their rates and random streams
         found = source.block(start, read)
         if found is None:
             done = True
@@ -198,22 +201,39 @@ def train_round(plan, stream, epoch, cursor, budget, round_number, updates):
         for job, words in pieces[job_in_block:]:
             if trained >= budget:
                 break
-            index = (stream << _STREAM_SHIFT) + jobs
-            _, job_loss, job_pairs = step(job, rate(words_done), rate(words_done + words),
-                                          epoch, index)
+            planned.append((job, rate(words_done), rate(words_done + words), epoch,
+                            (stream << _STREAM_SHIFT) + jobs))
             words_done += words
             trained += words
-            loss_sum += job_loss
-            pairs += job_pairs
             jobs += 1
             job_in_block += 1
         if job_in_block >= len(pieces):
             start, read, job_in_block = next_start, next_read, 0
     done = done or start >= source.size
+    threads = _threads(plan)
+    if threads == 1:  # in order: one stream is the single-threaded run
+        results = [step(*job) for job in planned]
+    else:  # the worker's threads share its replica, as the single-process trainer's do
+        with ThreadPoolExecutor(threads) as pool:
+            results = list(pool.map(lambda job: step(*job), planned))
+    loss_sum = float(sum(r[1] for r in results))
+    pairs = int(sum(r[2] for r in results))
     rows0 = np.flatnonzero((syn0 != before0).any(axis=1))
     rows1 = np.flatnonzero((syn1 != before1).any(axis=1))
     return RoundResult(stream, Cursor(start, read, job_in_block, jobs, words_done, done),
                        trained, loss_sum, pairs, rows0, syn0[rows0], rows1, syn1[rows1])
+
+
+def _threads(plan):
+    """Threads a round trains with: ``plan.threads``, else the worker's (the threads
+    Dask gives it), else 1."""
+    if plan.threads:
+        return int(plan.threads)
+    try:
+        from distributed import get_worker
+        return max(1, int(get_worker().state.nthreads))
+    except (ImportError, ValueError, AttributeError):
+        return 1
 
 
 def merge_changes(results, syn0, syn1, rule="mean"):
