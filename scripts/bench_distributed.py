@@ -83,8 +83,7 @@ def main():
                 dask_driver.check_workers(client)
                 started = time.perf_counter()
                 vectors = train_skipgram(client, [str(CORPUS)], scratch,
-                                         sync_words=args.sync_words, block_bytes=8 << 20,
-                                         **SETTINGS)
+                                         sync_words=args.sync_words, **SETTINGS)
                 rows.append(row(f"dask, {workers} worker{'s' if workers > 1 else ''}", vectors,
                                 time.perf_counter() - started))
         base = rows[0]

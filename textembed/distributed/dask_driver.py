@@ -126,8 +126,8 @@ def encode(client, input_urls, scratch, encoding="utf-8", tokenizer="keras", low
     counts = client.map(partitions.shard_counts, shards, pure=False)
     merged = _tree(client, counts, partitions.merge_counts).result()
     vocab = Vocabulary(merged.words, merged.counts, min_count, max_vocab)
-    final_ids = share(client, {w: i for i, w in enumerate(vocab.words)})
-    client.gather(client.map(partitions.remap_shard, shards, final_ids=final_ids, pure=False))
+    words = share(client, "\n".join(vocab.words))  # words hold no "\n" (it ends lines)
+    client.gather(client.map(partitions.remap_shard, shards, vocabulary=words, pure=False))
     return vocab, client.gather(shards), merged
 
 

@@ -113,10 +113,12 @@ def merge_counts(first, second):
                   first.replaced + second.replaced, index)
 
 
-def remap_shard(shard, final_ids, path=None):
-    """Rewrite ``shard``'s ids as final ids: ``final_ids`` maps a word to its id in the
-    vocabulary (words absent from it become -2, as in the single-process
-    encoding); written to ``path`` (default: in place, atomically). Returns the path."""
+def remap_shard(shard, vocabulary, path=None):
+    """Rewrite ``shard``'s ids as final ids: ``vocabulary`` holds the vocabulary's words
+    in id order, one per line (one str travels faster than a dict); words absent
+    from it become -2, as in the single-process encoding. Written to ``path``
+    (default: in place, atomically). Returns the path."""
+    final_ids = {w: i for i, w in enumerate(vocabulary.split("\n"))} if vocabulary else {}
     table = np.array([final_ids.get(w, -2) for w in shard.words] + [-1], np.int32)
     ids = np.fromfile(shard.path, dtype=np.int32)
     out = shard.path if path is None else path
