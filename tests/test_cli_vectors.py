@@ -37,7 +37,7 @@ EXACT = ["--threads", "1", "--seed", "3"]
 SAMPLE_PUNCTUATION = {".", ",", "!", ";"}  # what the sample templates use
 OLD = "old vectors, must survive\n"
 SUMMARY = re.compile(r"skipgram: (?P<tokens>[\d,]+) tokens x 1 epochs in [\d.]+ s "
-                     r"\([\d,]+k words/s, (?P<threads>\d+) threads; reading [\d.]+ s\), "
+                     r"\([\d,]+k words/s, (?P<threads>\d+) threads?; reading [\d.]+ s\), "
                      r"loss [\d.]+(e[-+]\d+)? \(per epoch [\d.]+\); "
                      r"(?P<words>[\d,]+) words x 8 saved to (?P<path>.+)")
 

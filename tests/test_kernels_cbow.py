@@ -20,7 +20,8 @@ def _cbow_loss(context_rows, positive, negatives):
 
 def _reference_update(syn0, syn1, contexts, targets, alpha):
     """word2vec.c's CBOW step in numpy (float64 in place): mean of the contexts,
-    output rows updated in turn, each context row gets the whole summed gradient."""
+    output rows updated in turn (a pair with |h . v| >= 6 left alone, as gensim does),
+    each context row gets the whole summed gradient."""
     h = syn0[contexts].mean(axis=0)
     grad = np.zeros_like(h)
     loss = 0.0
@@ -29,6 +30,8 @@ def _reference_update(syn0, syn1, contexts, targets, alpha):
         label = 1.0 if a == 0 else 0.0
         g = (label - 1 / (1 + np.exp(-f))) * alpha
         loss -= _log_sigmoid(f) if a == 0 else _log_sigmoid(-f)
+        if abs(f) >= 6:  # saturated: no update (gensim's rule)
+            continue
         grad += g * syn1[t]
         syn1[t] += g * h
     for c in contexts:
@@ -131,3 +134,17 @@ def test_subsampling_and_the_shrunk_window_draw_as_skipgram_does():
     assert cbow_words == words
     assert cbow_sampled == -(-centres // cbow_kernels.LOSS_EVERY)
     assert 0.4 * words < centres < 0.6 * words
+
+
+def test_a_saturated_pair_moves_nothing():
+    """|h . v| >= 6: gensim leaves the pair alone; a pair below it still moves."""
+    from textembed.kernels.cbow_kernels import cbow_update
+    syn0 = np.full((3, 4), 2.0, np.float32)            # h = (2, 2, 2, 2)
+    syn1 = np.array([[1, 1, 1, 1], [0.1, 0, 0, 0], [0, 0, 0, 0]], np.float32)  # h.v = 8, 0.2
+    before0, before1 = syn0.copy(), syn1.copy()
+    targets = np.array([0, 1], np.int64)
+    cbow_update(syn0, syn1, np.array([2], np.int64), 1, targets, 2, np.float32(0.1),
+                np.zeros(4, np.float32), np.zeros(4, np.float32), False)
+    np.testing.assert_array_equal(syn1[0], before1[0])  # saturated positive: unchanged
+    assert not np.array_equal(syn1[1], before1[1])      # the negative moved
+    assert not np.array_equal(syn0[2], before0[2])      # and pushed the context back

@@ -24,11 +24,11 @@ from ..io import InputError
 from . import dask_driver, inputs, rounds
 
 SYNC_WORDS = 2_000_000  # words each stream trains between two merges
-# Each row the start plus every stream's change, as threads sharing one matrix add theirs.
-# Measured (scripts/bench_distributed.py, 2 workers, 2M words a round): averaging the
-# streams' values instead halves the steps of the rows both streams move, and scored
-# WS353 0.603 and analogies 0.181 against 0.641 and 0.196 (one process: 0.637, 0.194).
-MERGE_RULE = "sum"
+# Each row the average of the streams' values. Measured (scripts/bench_distributed.py,
+# 2 workers with equal streams, 2M words a round): WS353 0.571, SimLex 0.355, analogies
+# 0.182, against 0.543, 0.320, 0.118 for the start plus every stream's change ("sum":
+# with this much staleness the changes overshoot) and 0.633, 0.398, 0.197 in one process.
+MERGE_RULE = "mean"
 _SETTINGS = ("dim", "window", "negative", "min_count", "sample", "epochs", "alpha",
              "min_alpha", "seed", "max_vocab", "sync_words", "tokenizer", "lower")
 

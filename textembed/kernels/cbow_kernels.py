@@ -62,6 +62,9 @@ def prefetch_row(typingctx, matrix, row):
     return sig, codegen
 
 
+SATURATED = np.float32(6.0)  # gensim's MAX_EXP
+
+
 @njit(nogil=True, cache=True, fastmath={'reassoc', 'contract', 'nsz', 'arcp'})
 def cbow_update(syn0, syn1, contexts, n_contexts, targets, n_targets, alpha, mean, grad,
                 with_loss):
@@ -98,6 +101,8 @@ def cbow_update(syn0, syn1, contexts, n_contexts, targets, n_targets, alpha, mea
             # -log sigmoid(f) = log1p(exp(-f)), -log sigmoid(-f) = that + f
             part = np.float64(np.log1p(e)) if e < np.float32(1e30) else -np.float64(f)
             loss += part if a == 0 else part + f
+        if f <= -SATURATED or f >= SATURATED:
+            continue  # as gensim's CBOW: a saturated pair moves nothing
         for d in range(dim):
             out = syn1[target, d]
             grad[d] += g * out
