@@ -58,3 +58,12 @@ def test_the_sum_rule_adds_every_streams_change_to_the_start():
     assert rows0.tolist() == [0, 1]
     np.testing.assert_array_equal(values0, [[11], [15]])  # 10 + 2 + 3
     np.testing.assert_array_equal(syn0[:, 0], [11, 15, 10])
+
+
+def test_the_sqrt_rule_divides_the_summed_changes_by_the_root_of_their_number():
+    syn0 = np.zeros((2, 1), np.float32)
+    changed = [RoundResult(s, Cursor(), 0, 0.0, 0, np.array([0], np.int64),
+                           np.array([[v]], np.float32), np.zeros(0, np.int64),
+                           np.zeros((0, 1), np.float32)) for s, v in ((0, 3.0), (1, 1.0))]
+    rows0, values0, _, _ = merge_changes(changed, syn0, np.zeros((2, 1), np.float32), "sqrt")
+    np.testing.assert_allclose(values0[:, 0], [4 / np.sqrt(2)], rtol=1e-6)

@@ -241,7 +241,9 @@ def merge_changes(results, syn0, syn1, rule="mean"):
     at the round's start) and return the update every replica takes: (rows0,
     values0, rows1, values1). ``rule``: "mean", each row the average of the
     streams' values; "sum", the row at the start plus every stream's change (as
-    threads sharing one matrix add theirs)."""
+    threads sharing one matrix add theirs); "sqrt", the start plus the changes'
+    sum divided by the square root of the number of streams that changed the row
+    (between the two)."""
     merged = []
     for table, rows_name, values_name in ((syn0, "rows0", "values0"),
                                           (syn1, "rows1", "values1")):
@@ -259,6 +261,9 @@ def merge_changes(results, syn0, syn1, rule="mean"):
             unique = np.flatnonzero(times)
             if rule == "mean":
                 average = (sums[unique] / times[unique, None]).astype(np.float32)
+            elif rule == "sqrt":
+                average = (table[unique] + sums[unique]
+                           / np.sqrt(times[unique, None])).astype(np.float32)
             else:
                 average = (table[unique] + sums[unique]).astype(np.float32)
         table[unique] = average
