@@ -60,9 +60,13 @@ def _versions():
 
 
 def _warm():
-    """Compile (or load from the cache) the kernels the jobs use."""
+    """Compile (or load from the cache) the kernels the jobs use: the word scanner and
+    the skip-gram trainer (a few words, one thread)."""
     from ..byte_batch import ByteBatch, separator_bytes
+    from ..word2vec.training import train
     ByteBatch(["warm up"], separator_bytes(" ", " "), True).count_words()
+    train([["warm", "up", "the", "kernels"]] * 4, dim=4, min_count=1, epochs=1, threads=1,
+          seed=0)
     return True
 
 
