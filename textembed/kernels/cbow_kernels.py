@@ -21,7 +21,7 @@ from numba.core import cgutils
 from numba.extending import intrinsic
 
 from .random_kernels import splitmix64
-from .word2vec_kernels import _draw, seed_for, shrunk_window
+from .word2vec_kernels import _draw, known_words, read_sentence, seed_for, shrunk_window
 
 # The loss is computed for one centre word in LOSS_EVERY (the first, then every
 # LOSS_EVERY-th that has a context): it costs a log per target, a quarter of the
@@ -169,31 +169,15 @@ def train_block_cbow(tokens, syn0, syn1, keep, accept, alias, window, negative,
     targets = np.empty((2, negative + 1), np.int64)
     mean = np.empty(dim, np.float32)
     grad = np.empty(dim, np.float32)
-    total = 0
-    for t in range(n):
-        if tokens[t] >= 0:
-            total += 1
+    total = known_words(tokens)
     words = 0
     loss_sum = 0.0
     loss_pairs = 0
     centres = 0
     pos = 0
     while pos < n:
-        length = 0
-        while pos < n:
-            w = tokens[pos]
-            pos += 1
-            if w == -1:
-                break
-            if w < 0:
-                continue
-            words += 1
-            state, r = splitmix64(state)
-            if np.int64(r >> np.uint64(32)) < keep[w]:
-                sentence[length] = w
-                length += 1
-                if length == max_sentence:
-                    break
+        pos, length, read, state = read_sentence(tokens, pos, keep, state, sentence)
+        words += read
         if length < 2:
             continue
         progress = words / max(total, 1)

@@ -20,7 +20,8 @@ import numpy as np
 from numba import njit
 
 from .random_kernels import splitmix64
-from .word2vec_kernels import _draw, _log_sigmoid, seed_for, shrunk_window
+from .word2vec_kernels import (_draw, _log_sigmoid, known_words, read_sentence, seed_for,
+                               shrunk_window)
 
 FNV_OFFSET = 2166136261
 FNV_PRIME = 16777619
@@ -168,30 +169,14 @@ def train_subword_block(tokens, syn0, syn1, row_offsets, rows, keep, accept, ali
     sentence = np.empty(max_sentence, np.int32)
     hidden = np.empty(dim, np.float32)
     grad = np.empty(dim, np.float32)
-    total = 0
-    for t in range(n):
-        if tokens[t] >= 0:
-            total += 1
+    total = known_words(tokens)
     words = 0
     loss_sum = 0.0
     loss_pairs = 0
     pos = 0
     while pos < n:
-        length = 0
-        while pos < n:
-            w = tokens[pos]
-            pos += 1
-            if w == -1:
-                break
-            if w < 0:
-                continue
-            words += 1
-            state, r = splitmix64(state)
-            if np.int64(r >> np.uint64(32)) < keep[w]:
-                sentence[length] = w
-                length += 1
-                if length == max_sentence:
-                    break
+        pos, length, read, state = read_sentence(tokens, pos, keep, state, sentence)
+        words += read
         if length < 2:
             continue
         progress = words / max(total, 1)

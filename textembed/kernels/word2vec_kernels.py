@@ -27,6 +27,43 @@ def seed_for(seed, epoch, block):
 
 
 @njit(cache=True)
+def known_words(tokens):
+    """How many of ``tokens`` (int32, -1 line ends, -2 words out of the vocabulary) are
+    vocabulary words."""
+    total = 0
+    for t in range(tokens.shape[0]):
+        if tokens[t] >= 0:
+            total += 1
+    return total
+
+
+@njit(cache=True, inline="always")
+def read_sentence(tokens, pos, keep, state, sentence):
+    """The next sentence: from ``pos`` to the line's end (or until ``sentence`` is
+    full), the vocabulary words that subsampling keeps (a 32-bit draw below
+    ``keep[w]``) go into ``sentence``. Returns (the next pos, the sentence's
+    length, the vocabulary words read, the generator state)."""
+    n = tokens.shape[0]
+    length = 0
+    read = 0
+    while pos < n:
+        w = tokens[pos]
+        pos += 1
+        if w == -1:
+            break
+        if w < 0:
+            continue
+        read += 1
+        state, r = splitmix64(state)
+        if np.int64(r >> np.uint64(32)) < keep[w]:
+            sentence[length] = w
+            length += 1
+            if length == sentence.shape[0]:
+                break
+    return pos, length, read, state
+
+
+@njit(cache=True)
 def alias_table(weights):
     """Vose's alias table for drawing index i with probability weights[i] / sum.
 
@@ -117,30 +154,14 @@ def train_block(tokens, syn0, syn1, keep, accept, alias, window, negative,
     targets = np.empty(negative + 1, np.int64)
     grad_in = np.empty((2 * window, dim), np.float32)
     grad_out = np.empty((negative + 1, dim), np.float32)
-    total = 0
-    for t in range(n):
-        if tokens[t] >= 0:
-            total += 1
+    total = known_words(tokens)
     words = 0
     loss_sum = 0.0
     loss_pairs = 0
     pos = 0
     while pos < n:
-        length = 0
-        while pos < n:
-            w = tokens[pos]
-            pos += 1
-            if w == -1:
-                break
-            if w < 0:
-                continue
-            words += 1
-            state, r = splitmix64(state)
-            if np.int64(r >> np.uint64(32)) < keep[w]:
-                sentence[length] = w
-                length += 1
-                if length == max_sentence:
-                    break
+        pos, length, read, state = read_sentence(tokens, pos, keep, state, sentence)
+        words += read
         if length < 2:
             continue
         progress = words / max(total, 1)
