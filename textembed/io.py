@@ -14,6 +14,7 @@ import contextlib
 import gzip
 import io
 import os
+import shutil
 import sys
 import tempfile
 import zlib
@@ -197,6 +198,24 @@ def _new_file_mode(path):
         umask = os.umask(0o022)
         os.umask(umask)
         return 0o666 & ~umask
+
+
+def move_into_place(tmp, target):
+    """Rename the finished directory ``tmp`` to ``target`` (both in one folder). What
+    was at ``target`` (a directory or a file) is renamed aside first and removed
+    only once ``tmp`` is in place, so ``target`` is never missing or half-written."""
+    if not os.path.lexists(target):
+        os.rename(tmp, target)
+        return
+    parent, name = os.path.split(target)
+    old = tempfile.mkdtemp(prefix=f".{name}.old-", dir=parent)
+    os.rmdir(old)
+    os.rename(target, old)
+    os.rename(tmp, target)
+    if os.path.isdir(old) and not os.path.islink(old):
+        shutil.rmtree(old, ignore_errors=True)
+    else:
+        os.remove(old)
 
 
 @contextlib.contextmanager

@@ -12,7 +12,7 @@ import os
 import shutil
 import tempfile
 
-from ..io import InputError
+from ..io import InputError, move_into_place
 
 FORMAT = "textembed.TextClassifier"
 FORMAT_VERSION = 2
@@ -70,17 +70,7 @@ def write_model_dir(model_dir, write_model, texts, force=False):
             with open(os.path.join(tmp, FILES[key]), "w", encoding="utf-8") as f:
                 f.write(text + "\n")
         os.chmod(tmp, 0o755)
-        if os.path.lexists(target):
-            old = tempfile.mkdtemp(prefix=f".{name}.old-", dir=parent)
-            os.rmdir(old)
-            os.rename(target, old)
-            os.rename(tmp, target)
-            if os.path.isdir(old) and not os.path.islink(old):
-                shutil.rmtree(old, ignore_errors=True)
-            else:
-                os.remove(old)
-        else:
-            os.rename(tmp, target)
+        move_into_place(tmp, target)
     except OSError as error:
         shutil.rmtree(tmp, ignore_errors=True)
         raise InputError(f"{model_dir}: cannot write the model ({error})") from None

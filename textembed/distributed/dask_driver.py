@@ -14,7 +14,7 @@ import os
 import shutil
 import tempfile
 
-from ..io import InputError
+from ..io import InputError, move_into_place
 from . import inputs, partitions
 
 
@@ -187,9 +187,7 @@ def _staging(out_dir, force):
     staging = tempfile.mkdtemp(prefix=f".{os.path.basename(out_dir)}.", dir=parent)
     try:
         yield staging
-        if os.path.exists(out_dir):
-            shutil.rmtree(out_dir)
-        os.replace(staging, out_dir)
+        move_into_place(staging, os.path.abspath(out_dir))
     finally:
         if os.path.exists(staging):
             shutil.rmtree(staging, ignore_errors=True)

@@ -26,7 +26,7 @@ import tempfile
 
 import numpy as np
 
-from ..io import InputError
+from ..io import InputError, move_into_place
 
 FORMAT = "textembed-word-vectors"
 VERSION = 1
@@ -81,14 +81,7 @@ def save(path, words, vectors, counts=None, min_count=None, norms=None):
         with open(os.path.join(tmp, META), "w", encoding="utf-8") as out:
             out.write(json.dumps(meta, indent=1) + "\n")
         os.chmod(tmp, 0o755)
-        if os.path.lexists(target):
-            old = tempfile.mkdtemp(prefix=f".{name}.old-", dir=parent)
-            os.rmdir(old)
-            os.rename(target, old)
-            os.rename(tmp, target)
-            shutil.rmtree(old, ignore_errors=True)
-        else:
-            os.rename(tmp, target)
+        move_into_place(tmp, target)
     except OSError as error:
         shutil.rmtree(tmp, ignore_errors=True)
         raise InputError(f"{path}: cannot write the vector store ({error})") from None
