@@ -238,16 +238,7 @@ class SubwordVectors(WordVectors):
         from their n-grams; with ``sif`` they weigh as the rarest words, 1)."""
         from ..text import text_to_word_sequence
 
-        if weighting not in ("mean", "sif"):
-            raise ValueError(f"weighting must be 'mean' or 'sif', got {weighting!r}")
-        weights = np.ones(len(self.words))
-        if weighting == "sif":
-            if self.counts is not None:
-                p = self.counts / max(self.counts.sum(), 1)
-            else:
-                p = 1.0 / np.arange(1, len(self.words) + 1)
-                p /= p.sum()
-            weights = sif_a / (sif_a + p)
+        weights = self._word_weights(weighting, sif_a)
         out = np.zeros((len(texts), self.vector_size), np.float32)
         cache = {}
         for i, text in enumerate(texts):

@@ -451,6 +451,19 @@ class WordVectors:
 
     # ------------------------------------------------------------ sentences
 
+    def _word_weights(self, weighting, sif_a):
+        """float64 (V,): each word's weight in a sentence vector (see sentence_vectors)."""
+        if weighting not in ("mean", "sif"):
+            raise ValueError(f"weighting must be 'mean' or 'sif', got {weighting!r}")
+        if weighting == "mean":
+            return np.ones(len(self.words))
+        if self.counts is not None:
+            p = self.counts / max(self.counts.sum(), 1)
+        else:
+            p = 1.0 / np.arange(1, len(self.words) + 1)
+            p /= p.sum()
+        return sif_a / (sif_a + p)
+
     def sentence_vectors(self, texts, weighting="mean", sif_a=1e-3, lower=True):
         """float32 (n, D): one vector per text, the (weighted) mean of its known words' vectors
         (zeros when it has none).
@@ -462,16 +475,7 @@ class WordVectors:
         word's rank (Zipf's law, the file being most frequent first).
         """
         from ..text import text_to_word_sequence
-        if weighting not in ("mean", "sif"):
-            raise ValueError(f"weighting must be 'mean' or 'sif', got {weighting!r}")
-        weights = np.ones(len(self.words))
-        if weighting == "sif":
-            if self.counts is not None:
-                p = self.counts / max(self.counts.sum(), 1)
-            else:
-                p = 1.0 / np.arange(1, len(self.words) + 1)
-                p /= p.sum()
-            weights = sif_a / (sif_a + p)
+        weights = self._word_weights(weighting, sif_a)
         out = np.zeros((len(texts), self.vector_size), np.float32)
         for i, text in enumerate(texts):
             rows = [self.index[w] for w in text_to_word_sequence(text, lower=lower)
