@@ -68,6 +68,18 @@ def output_option(help, name="output", metavar=None):
     return click.option("-o", "--output", name, default=None, metavar=metavar, help=help)
 
 
+def corpus_tokenizer_options():
+    """``--tokenizer`` and ``--lower/--no-lower`` of the commands that read a corpus into
+    words (skipgram, phrases)."""
+    return options(
+        click.option("--tokenizer", type=click.Choice(["keras", "whitespace"]),
+                     default="keras", show_default=True,
+                     help="keras: strip punctuation like text_to_word_sequence; whitespace: "
+                          "split on whitespace only."),
+        click.option("--lower/--no-lower", default=True, show_default=True,
+                     help="Lower-case the text."))
+
+
 def engine_options(what):
     """``--engine``, ``--scheduler`` and ``--workers`` of a command that can run on Dask;
     ``what`` says what the cluster does."""

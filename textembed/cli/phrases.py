@@ -6,7 +6,8 @@ import click
 
 from ..io import InputError, check_input_file, check_output_path
 from ..progress import stderr_is_terminal
-from ._common import STDIN_NAME, encoding_option, info, output_option, quiet_option, warn_replaced
+from ._common import (STDIN_NAME, corpus_tokenizer_options, encoding_option, info,
+                      output_option, quiet_option, warn_replaced)
 
 # The library's defaults, repeated here so that --help imports no numpy
 # (tests/test_cli_phrases.py checks that they agree).
@@ -35,11 +36,7 @@ DEFAULTS = {"passes": 1, "min_count": 5, "threshold": 100.0, "scoring": "default
               show_default=True,
               help="Distinct words and pairs held while counting; past it the rarest are "
                    "dropped (gensim's max_vocab_size, about 16-32 bytes each).")
-@click.option("--tokenizer", type=click.Choice(["keras", "whitespace"]), default="keras",
-              show_default=True,
-              help="keras: strip punctuation like text_to_word_sequence; whitespace: split on "
-                   "whitespace only.")
-@click.option("--lower/--no-lower", default=True, show_default=True, help="Lower-case the text.")
+@corpus_tokenizer_options()
 @encoding_option("CORPUS")
 @quiet_option()
 def phrases(corpus, output, min_count, threshold, scoring, passes, delimiter, max_table,

@@ -9,9 +9,9 @@ from click.core import ParameterSource
 from .._defaults import SKIPGRAM_DEFAULTS
 from ..io import InputError, check_input_file, check_output_path
 from ..progress import stderr_is_terminal
-from ._common import (STDIN_NAME, encoding_option, engine_options, info, output_option,
-                      output_stream, quiet_option, seed_option, threads_option, uses_dask,
-                      warn_replaced)
+from ._common import (STDIN_NAME, corpus_tokenizer_options, encoding_option, engine_options,
+                      info, output_option, output_stream, quiet_option, seed_option,
+                      threads_option, uses_dask, warn_replaced)
 from ._subwords import (check_subword_options, load_any_vectors, subword_model_path,
                         subword_options, unseen_note)
 
@@ -107,11 +107,7 @@ def _default_vectors_path(corpus, format_):
               help="Memory the word table may take while counting (e.g. 500M, 2G); past it "
                    "the rarest words are pruned as word2vec.c does [default: a quarter of "
                    "the physical memory].")
-@click.option("--tokenizer", type=click.Choice(["keras", "whitespace"]), default="keras",
-              show_default=True,
-              help="keras: strip punctuation like text_to_word_sequence; whitespace: split on "
-                   "whitespace only.")
-@click.option("--lower/--no-lower", default=True, show_default=True, help="Lower-case the text.")
+@corpus_tokenizer_options()
 @click.option("--eval-every-epoch", is_flag=True,
               help="Score the vectors after every epoch on --analogies / --pairs and write "
                    "the scores and losses per epoch to --history.")

@@ -302,26 +302,23 @@ def skipgram_step(syn0, syn1, vocab, window, negative, sample, seed):
     """The training step of plain skip-gram: ``step(job, alpha_start, alpha_end, epoch,
     index) -> (words, loss sum, pairs)`` updating syn0 and syn1 in place."""
     from ..kernels.word2vec_kernels import train_block
-
-    keep = vocab.keep_thresholds(sample)
-    accept, alias = vocab.negative_table()
-
-    def step(job, alpha_start, alpha_end, epoch, index):
-        return train_block(job, syn0, syn1, keep, accept, alias, window, negative,
-                           alpha_start, alpha_end, seed, epoch, index, MAX_SENTENCE)
-    return step
+    return _block_step(train_block, syn0, syn1, vocab, window, negative, sample, seed)
 
 
 def cbow_step(syn0, syn1, vocab, window, negative, sample, seed):
     """The training step of CBOW (mean of the context), as :func:`skipgram_step`."""
     from ..kernels.cbow_kernels import train_block_cbow
+    return _block_step(train_block_cbow, syn0, syn1, vocab, window, negative, sample, seed)
 
+
+def _block_step(kernel, syn0, syn1, vocab, window, negative, sample, seed):
+    """``step`` calling a block kernel of word2vec_kernels' signature."""
     keep = vocab.keep_thresholds(sample)
     accept, alias = vocab.negative_table()
 
     def step(job, alpha_start, alpha_end, epoch, index):
-        return train_block_cbow(job, syn0, syn1, keep, accept, alias, window, negative,
-                                alpha_start, alpha_end, seed, epoch, index, MAX_SENTENCE)
+        return kernel(job, syn0, syn1, keep, accept, alias, window, negative, alpha_start,
+                      alpha_end, seed, epoch, index, MAX_SENTENCE)
     return step
 
 
