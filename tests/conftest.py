@@ -56,3 +56,17 @@ def fitted(data):
     model = TextClassifier("embedding-bag", verbose=0,
                            **{**TINY["embedding-bag"], "bigram_buckets": 256})
     return model.fit(texts, labels, test_texts=test_texts, test_labels=test_labels)
+
+
+@pytest.fixture(scope="session")
+def sample_model(tmp_path_factory):
+    """The default classifier trained on data/sample_labelled.tsv by the CLI (seed 1, one
+    thread): a model directory the tests only read."""
+    from pathlib import Path
+
+    from clitest import run_main
+    sample = Path(__file__).resolve().parents[1] / "data" / "sample_labelled.tsv"
+    where = tmp_path_factory.mktemp("sample_model") / "model"
+    assert run_main("train-classifier", sample, "-o", where, "--seed", "1", "--threads", "1",
+                    "-q") == 0
+    return where

@@ -7,7 +7,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from clitest import assert_one_error, folder, lines_of, run_main, write
+from clitest import assert_one_error, folder, lines_of, write
 from textembed.classify import TextClassifier
 from textembed.word2vec import load_word2vec_format
 
@@ -17,11 +17,8 @@ TEXTS = [line.split("\t", 1)[1] for line in SAMPLE.read_text("utf-8").splitlines
 
 
 @pytest.fixture(scope="module")
-def model(tmp_path_factory):
-    where = tmp_path_factory.mktemp("inspect") / "model"
-    assert run_main("train-classifier", SAMPLE, "-o", where, "--seed", "1", "--threads", "1",
-                    "-q") == 0
-    return where
+def model(sample_model):
+    return sample_model
 
 
 @pytest.fixture(scope="module")

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from clitest import assert_one_error, run_main
+from clitest import assert_one_error
 from textembed.classify import TextClassifier
 
 pytest.importorskip("fastapi")
@@ -57,11 +57,8 @@ def wait_for_health(server, port, seconds=120):
 
 
 @pytest.fixture(scope="module")
-def model(tmp_path_factory):
-    where = tmp_path_factory.mktemp("serve") / "model"
-    assert run_main("train-classifier", SAMPLE, "-o", where, "--seed", "1", "--threads", "1",
-                    "-q") == 0
-    return where
+def model(sample_model):
+    return sample_model
 
 
 @pytest.fixture(scope="module")

@@ -9,7 +9,7 @@ import pytest
 distributed = pytest.importorskip("distributed")
 pytest.importorskip("fsspec")
 
-from clitest import assert_one_error, lines_of, run_main  # noqa: E402
+from clitest import assert_one_error, lines_of  # noqa: E402
 from textembed.distributed import dask_driver  # noqa: E402
 from textembed.io import InputError, TextSource  # noqa: E402
 from textembed.text import Tokenizer  # noqa: E402
@@ -38,11 +38,8 @@ def client(cluster):
 
 
 @pytest.fixture(scope="module")
-def model(tmp_path_factory):
-    where = tmp_path_factory.mktemp("model") / "m"
-    assert run_main("train-classifier", LABELLED, "-o", where, "--seed", "1", "--threads", "1",
-                    "-q") == 0
-    return where
+def model(sample_model):
+    return sample_model
 
 
 def test_vocab_on_the_cluster_is_one_pass_counts(client):
