@@ -26,7 +26,7 @@ def vectors(tmp_path_factory):
     """A small word2vec text file: words w0..w9 with known vectors."""
     path = tmp_path_factory.mktemp("vectors") / "v.vec"
     rows = [f"w{i} " + " ".join(str(float(i * 3 + j)) for j in range(3)) for i in range(10)]
-    write(path, f"10 3\n" + "\n".join(rows) + "\n")
+    write(path, "10 3\n" + "\n".join(rows) + "\n")
     return path
 
 

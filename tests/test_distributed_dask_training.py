@@ -40,7 +40,7 @@ def test_one_stream_is_the_single_threaded_run_bit_for_bit(client, local, tmp_pa
     for sync_words in (10 ** 9, 30_000):  # one round per epoch, then several
         vectors = train_skipgram(client, [CORPUS], str(tmp_path / str(sync_words)),
                                  streams=1, sync_words=sync_words, **SMALL)
-        assert vectors.words == local.words
+        assert vectors.words == local.words and vectors.pruned == local.pruned
         np.testing.assert_array_equal(vectors.vectors, local.vectors)
     assert vectors.stats.rounds > 4 and len(vectors.stats.epoch_losses) == 2
 

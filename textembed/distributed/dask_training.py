@@ -49,7 +49,6 @@ def train_skipgram(client, input_urls, work_dir, dim=_SG["dim"], window=_SG["win
     ``on_round(number)``: called before each round is sent out."""
     from ..word2vec.training import TrainingStats, initial_weights
     from ..word2vec.vectors import WordVectors
-    from ..word2vec.vocab import Vocabulary
 
     started = time.perf_counter()
     settings = {"dim": dim, "window": window, "negative": negative, "min_count": min_count,
@@ -66,6 +65,7 @@ def train_skipgram(client, input_urls, work_dir, dim=_SG["dim"], window=_SG["win
                       for names in saved["streams"])
         stream_words, totals = tuple(saved["stream_words"]), saved["totals"]
         progress = _read_state(state_path, len(paths))
+        pruned = None  # the words below min_count are not kept in the checkpoint
     else:
         if block_bytes is None:
             workers = len(client.scheduler_info()["workers"])
@@ -78,7 +78,7 @@ def train_skipgram(client, input_urls, work_dir, dim=_SG["dim"], window=_SG["win
             raise InputError(f"only {len(vocab)} distinct word(s) occur at least min_count="
                              f"{min_count} times in the corpus; lower min_count or give more "
                              "text")
-        words, counts = vocab.words, vocab.counts
+        words, counts, pruned = vocab.words, vocab.counts, vocab.pruned
         n = max(1, min(streams or len(client.scheduler_info()["workers"]), len(shards)))
         groups = _balanced([int(s.tokens) for s in shards], n)
         paths = tuple(tuple(shards[i].path for i in group) for group in groups)
@@ -101,8 +101,7 @@ def train_skipgram(client, input_urls, work_dir, dim=_SG["dim"], window=_SG["win
     setup_seconds = time.perf_counter() - started
     seconds = _run_rounds(client, plan, progress, sync_words, state_path, on_round)
     wall = time.perf_counter() - started
-    vocab_pruned = Vocabulary(words, counts, 1)
-    vectors = WordVectors(words, progress["syn0"], counts=counts, pruned=vocab_pruned.pruned,
+    vectors = WordVectors(words, progress["syn0"], counts=counts, pruned=pruned,
                           min_count=min_count)
     losses = progress["epoch_losses"]
     vectors.stats = TrainingStats(

@@ -17,7 +17,7 @@ results, so that any engine can run them (:mod:`.dask_driver` is one).
 import hashlib
 import os
 import tempfile
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -77,7 +77,6 @@ class Counts:
     tokens: int = 0
     lines: int = 0
     replaced: int = 0
-    index: dict = field(default=None, repr=False)
 
 
 def encode_shard(partition, path, encoding, tokenizer="keras", lower=True):
@@ -96,8 +95,7 @@ def shard_counts(shard):
 
 def merge_counts(first, second):
     """The Counts of ``first``'s shards followed by ``second``'s."""
-    index = first.index if first.index is not None else \
-        {word: i for i, word in enumerate(first.words)}
+    index = {word: i for i, word in enumerate(first.words)}
     words = list(first.words)
     at = np.empty(len(second.words), np.int64)
     for i, word in enumerate(second.words):
@@ -110,7 +108,7 @@ def merge_counts(first, second):
     counts[:len(first.counts)] = first.counts
     np.add.at(counts, at, second.counts)
     return Counts(words, counts, first.tokens + second.tokens, first.lines + second.lines,
-                  first.replaced + second.replaced, index)
+                  first.replaced + second.replaced)
 
 
 def remap_shard(shard, vocabulary, path=None):
