@@ -68,6 +68,12 @@ def output_option(help, name="output", metavar=None):
     return click.option("-o", "--output", name, default=None, metavar=metavar, help=help)
 
 
+def load_classifier(model_dir, threads=None):
+    """The TextClassifier saved in ``model_dir`` (InputError, one line, if it is not one)."""
+    from ..classify.model import TextClassifier
+    return TextClassifier.load(model_dir, threads=threads)
+
+
 def corpus_tokenizer_options():
     """``--tokenizer`` and ``--lower/--no-lower`` of the commands that read a corpus into
     words (skipgram, phrases)."""

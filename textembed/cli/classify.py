@@ -12,8 +12,9 @@ from ..classify.architectures import ARCH_NAMES, ARCHITECTURES, DEFAULT_ARCH, \
 from ..io import InputError, atomic_output, check_input_file, check_output_path
 from ..progress import stderr_is_terminal
 from ._common import (STDIN_NAME, batches, encoding_option, engine_options, info,
-                      need_matplotlib, output_option, output_stream, progress_lines,
-                      quiet_option, seed_option, threads_option, uses_dask, warn, warn_replaced)
+                      load_classifier, need_matplotlib, output_option, output_stream,
+                      progress_lines, quiet_option, seed_option, threads_option, uses_dask, warn,
+                      warn_replaced)
 from ._classify_inputs import (check_labels_known, check_model_target, data_options,
                               default_model_dir, labels_of, read, read_params)
 
@@ -327,12 +328,6 @@ def _report_cv(result, data, arch, output, train_name, seconds, multilabel=False
             out.write(json.dumps(summary, indent=1) + "\n")
 
 
-def _load_classifier(model_dir, threads=None):
-    from ..classify.model import TextClassifier
-
-    return TextClassifier.load(model_dir, **({} if threads is None else {"threads": threads}))
-
-
 @click.command()
 @click.argument("model_dir", metavar="MODEL_DIR")
 @click.argument("inputs", metavar="[FILE|-]...", nargs=-1)
@@ -371,7 +366,7 @@ def predict(model_dir, inputs, output, proba, k, threshold, engine, scheduler, d
 
     started = time.perf_counter()
     if not is_model_dir(model_dir):
-        _load_classifier(model_dir)  # raises the error that says why
+        load_classifier(model_dir)  # raises the error that says why
     if uses_dask(engine, scheduler, dask_workers):
         return _predict_on_dask(model_dir, inputs, output, proba, k, threshold, scheduler,
                                 dask_workers, force, encoding, quiet, started)
@@ -384,7 +379,7 @@ def predict(model_dir, inputs, output, proba, k, threshold, engine, scheduler, d
         check_output_path(output)
     if input_path != "-":
         check_input_file(input_path)
-    classifier = _load_classifier(model_dir, threads)
+    classifier = load_classifier(model_dir, threads)
     source = read_lines(input_path, encoding)
     n_lines = 0
     with output_stream(output) as out:
@@ -444,7 +439,7 @@ def test_classifier(model_dir, test_path, format_, label_column, text_column, en
     """
     from ..classify.metrics import classification_report, format_report
 
-    classifier = _load_classifier(model_dir, threads)
+    classifier = load_classifier(model_dir, threads)
     data = read(test_path, format_, encoding, label_column, text_column, quiet, "test",
                  min_classes=1, label_sep=label_sep, multilabel=classifier.multilabel_)
     classes = list(classifier.classes_)
@@ -516,7 +511,7 @@ def quantize(model_dir, output, cutoff, force, quiet):
                                                                                 model_dir):
         raise click.BadParameter(f"{output} is MODEL_DIR itself: write the copy elsewhere",
                                  param_hint="'-o' / '--output'")
-    classifier = _load_classifier(model_dir)
+    classifier = load_classifier(model_dir)
     if classifier.kind != "ngram":
         raise InputError(f"{model_dir}: a {classifier.arch} network; quantize applies to the "
                          "bag (the default architecture)")

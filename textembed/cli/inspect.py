@@ -9,15 +9,11 @@ import click
 
 from ..classify.pages import highlighted
 from ..io import InputError, atomic_output, check_input_file, check_output_path
-from ._common import (batches, encoding_option, info, output_option, output_stream,
-                      progress_lines, quiet_option, threads_option, warn_replaced)
+from ._common import (batches, encoding_option, info, load_classifier, output_option,
+                      output_stream, progress_lines, quiet_option, threads_option,
+                      warn_replaced)
 
 _CHUNK = 1024  # lines read and handled at a time
-
-
-def _load_classifier(model_dir, threads=None):
-    from ..classify.model import TextClassifier
-    return TextClassifier.load(model_dir, **({} if threads is None else {"threads": threads}))
 
 
 def _lines(input_path, encoding, quiet, what):
@@ -56,7 +52,7 @@ def explain(model_dir, input_path, output, label, as_json, html_path, top_label,
     for path in (output, html_path):
         if path not in (None, "-"):
             check_output_path(path)
-    classifier = _load_classifier(model_dir, threads)
+    classifier = load_classifier(model_dir, threads)
     if top_label is not None:
         with output_stream(output) as out:
             for word, weight in classifier.top_features(top_label, n):
@@ -143,7 +139,7 @@ def embed(source_path, input_path, output, format_, weighting, encoding, threads
     if output not in (None, "-"):
         check_output_path(output)
     if is_model_dir(source_path):
-        classifier = _load_classifier(source_path, threads)
+        classifier = load_classifier(source_path, threads)
         vectors_of = classifier.embed
     else:
         from ..word2vec import load_vectors

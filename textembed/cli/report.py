@@ -9,7 +9,8 @@ import click
 
 from ..io import InputError, atomic_output, check_output_path
 from ._classify_inputs import data_options, labels_of, read
-from ._common import info, need_matplotlib, output_option, quiet_option, threads_option, warn
+from ._common import (info, load_classifier, need_matplotlib, output_option, quiet_option,
+                      threads_option, warn)
 
 
 @click.command()
@@ -37,11 +38,9 @@ def report(model_dir, test_path, output, format_, label_column, text_column, enc
         raise click.UsageError("give the page's file with -o OUT.html")
     check_output_path(output)
     need_matplotlib("textembed report")
-    from ..classify.model import TextClassifier
     from ..classify.report import Evaluation, report_page
 
-    classifier = TextClassifier.load(model_dir, **({} if threads is None else
-                                                   {"threads": threads}))
+    classifier = load_classifier(model_dir, threads)
     evaluation = None
     if test_path is not None:
         data = read(test_path, format_, encoding, label_column, text_column, quiet,
