@@ -235,7 +235,8 @@ def test_skipgram_on_a_local_dask_cluster(invoke, tmp_path):
     neighbours = {w for w, _ in vectors.most_similar("cat", topn=5)}
     assert len(neighbours & {"dog", "fox", "wolf", "cow", "sheep", "goat", "horse", "mouse",
                              "rabbit"}) >= 4
-    assert {"plan.json", "state.npz"} <= set(folder(tmp_path / "job"))
+    assert {"plan.json", "state.bin"} <= set(folder(tmp_path / "job"))
+    assert not list((tmp_path / "job" / "rounds").glob("*"))  # the change files are gone
     # the same command again continues the finished job: the same vectors
     code, _, err = invoke("skipgram", sample, "-o", tmp_path / "again.vec", "--workers", "2",
                           "--epochs", "2", "--sync-words", "40000", "--checkpoint",

@@ -1,7 +1,11 @@
 """distributed.rounds: streams read as the single-file reader reads, and the merge."""
-import numpy as np
+import os
 
-from textembed.distributed.rounds import RoundResult, _Stream, merge_changes, Cursor
+import numpy as np
+import pytest
+
+from textembed.distributed.rounds import (_Stream, merge_changes, read_changes,
+                                          write_changes)
 from textembed.word2vec import corpus, training
 
 
@@ -28,42 +32,103 @@ def test_a_stream_of_shards_gives_the_blocks_of_one_file(tmp_path, monkeypatch):
         np.testing.assert_array_equal(a, b)
 
 
+def changes(*pairs):
+    return [(np.array(rows, np.int32), np.array(values, np.float32)) for rows, values in pairs]
+
+
 def test_merge_averages_each_row_over_the_streams_that_changed_it():
     syn0 = np.zeros((4, 2), np.float32)
-    syn1 = np.ones((4, 2), np.float32)
-
-    def result(stream, rows, values):
-        rows = np.array(rows, np.int64)
-        values = np.array(values, np.float32)
-        return RoundResult(stream, Cursor(), 0, 0.0, 0, rows, values, rows[:0],
-                           np.zeros((0, 2), np.float32))
-
-    rows0, values0, rows1, values1 = merge_changes(
-        [result(0, [0, 2], [[1, 1], [2, 2]]), result(1, [2, 3], [[4, 6], [8, 8]])], syn0, syn1,
-        "mean")
-    assert rows0.tolist() == [0, 2, 3] and rows1.size == 0
-    np.testing.assert_array_equal(values0, [[1, 1], [3, 4], [8, 8]])
+    rows = merge_changes(syn0, changes(([0, 2], [[1, 1], [2, 2]]), ([2, 3], [[4, 6], [8, 8]])),
+                         "mean")
+    assert rows.tolist() == [0, 2, 3]
     np.testing.assert_array_equal(syn0, [[1, 1], [0, 0], [3, 4], [8, 8]])
-    np.testing.assert_array_equal(syn1, np.ones((4, 2)))
 
 
 def test_the_sum_rule_adds_every_streams_change_to_the_start():
     syn0 = np.full((3, 1), 10.0, np.float32)
-    syn1 = np.zeros((3, 1), np.float32)
-    changed = [RoundResult(s, Cursor(), 0, 0.0, 0, np.array(rows, np.int64),
-                           np.array(values, np.float32), np.zeros(0, np.int64),
-                           np.zeros((0, 1), np.float32))
-               for s, rows, values in ((0, [0, 1], [[11], [12]]), (1, [1], [[13]]))]
-    rows0, values0, _, _ = merge_changes(changed, syn0, syn1, "sum")
-    assert rows0.tolist() == [0, 1]
-    np.testing.assert_array_equal(values0, [[11], [15]])  # 10 + 2 + 3
-    np.testing.assert_array_equal(syn0[:, 0], [11, 15, 10])
+    rows = merge_changes(syn0, changes(([0, 1], [[11], [12]]), ([1], [[13]])), "sum")
+    assert rows.tolist() == [0, 1]
+    np.testing.assert_array_equal(syn0[:, 0], [11, 15, 10])  # 10 + 2 + 3
 
 
 def test_the_sqrt_rule_divides_the_summed_changes_by_the_root_of_their_number():
     syn0 = np.zeros((2, 1), np.float32)
-    changed = [RoundResult(s, Cursor(), 0, 0.0, 0, np.array([0], np.int64),
-                           np.array([[v]], np.float32), np.zeros(0, np.int64),
-                           np.zeros((0, 1), np.float32)) for s, v in ((0, 3.0), (1, 1.0))]
-    rows0, values0, _, _ = merge_changes(changed, syn0, np.zeros((2, 1), np.float32), "sqrt")
-    np.testing.assert_allclose(values0[:, 0], [4 / np.sqrt(2)], rtol=1e-6)
+    merge_changes(syn0, changes(([0], [[3.0]]), ([0], [[1.0]])), "sqrt")
+    np.testing.assert_allclose(syn0[:, 0], [4 / np.sqrt(2), 0], rtol=1e-6)
+
+
+def test_a_row_one_stream_changed_keeps_its_value_bit_for_bit():
+    """start + (value - start) is not always value in float32: such rows are copied."""
+    syn0 = np.array([[1e-3], [5.0]], np.float32)
+    value = np.float32(1.5000001)
+    merge_changes(syn0, changes(([0], [[value]]), ([1], [[6.0]])), "sum")
+    assert syn0[0, 0] == value and syn0[1, 0] == 6.0
+
+
+def test_the_merge_matches_a_float64_reference_on_random_changes():
+    rng = np.random.default_rng(0)
+    start = rng.normal(size=(50, 3)).astype(np.float32)
+    streams = []
+    for _ in range(3):
+        rows = np.sort(rng.choice(50, 20, replace=False)).astype(np.int32)
+        streams.append((rows, (start[rows] + rng.normal(size=(20, 3))).astype(np.float32)))
+    for rule, power in (("sum", 0.0), ("sqrt", 0.5), ("mean", 1.0)):
+        table, replica = start.copy(), start.copy()
+        untouched = np.setdiff1d(np.arange(50), np.concatenate([r for r, _ in streams]))[0]
+        replica[untouched] = 7.0  # a row only the replica changed is left alone
+        merge_changes(table, streams, rule, copy=replica)
+        total, times = np.zeros((50, 3)), np.zeros(50)
+        for rows, values in streams:
+            total[rows] += values.astype(np.float64) - start[rows]
+            times[rows] += 1
+        expected = start.astype(np.float64)
+        several = times > 1
+        expected[several] += total[several] / times[several, None] ** power
+        for rows, values in streams:
+            alone = times[rows] == 1
+            expected[rows[alone]] = values[alone]
+        np.testing.assert_allclose(table, expected, rtol=1e-6, atol=1e-6)
+        assert (times == 0).any() and np.array_equal(table[times == 0], start[times == 0])
+        np.testing.assert_array_equal(replica[times > 0], table[times > 0])
+        assert (replica[untouched] == 7.0).all()
+
+
+def test_an_unknown_rule_is_refused():
+    with pytest.raises(ValueError, match="merge rule 'max'"):
+        merge_changes(np.zeros((2, 1), np.float32), changes(([0], [[1.0]]), ([0], [[2.0]])), "max")
+
+
+def test_change_files_round_trip(tmp_path):
+    arrays = (np.array([1, 3], np.int32), np.ones((2, 4), np.float32),
+              np.zeros(0, np.int32), np.zeros((0, 4), np.float32))
+    path = str(tmp_path / "rounds" / "round-000001-stream-0000.bin")
+    write_changes(path, arrays)
+    for got, want in zip(read_changes(path), arrays):
+        np.testing.assert_array_equal(got, want)
+        assert got.dtype == want.dtype
+    assert os.listdir(tmp_path / "rounds") == ["round-000001-stream-0000.bin"]
+
+
+def test_merges_in_two_threads_at_once_give_the_sequential_result():
+    """Two streams of one worker merge at the same time: each thread has its own sums."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    rng = np.random.default_rng(1)
+    start = rng.normal(size=(20000, 64)).astype(np.float32)
+    jobs = []
+    for _ in range(6):
+        streams = []
+        for _ in range(2):
+            rows = np.sort(rng.choice(20000, 18000, replace=False)).astype(np.int32)
+            streams.append((rows, (start[rows] + rng.normal(size=(18000, 64))).astype(np.float32)))
+        jobs.append(streams)
+    def merged(streams):
+        table = start.copy()
+        merge_changes(table, streams, "sum")
+        return table
+
+    expected = [merged(streams) for streams in jobs]
+    with ThreadPoolExecutor(2) as pool:
+        got = list(pool.map(merged, jobs))
+    for a, b in zip(got, expected):
+        np.testing.assert_array_equal(a, b)

@@ -4,18 +4,20 @@ rounds (:mod:`.rounds`), with a checkpoint after every round.
 Everything the job needs lives in its working directory (``work_dir``, which
 every worker must reach: local for a LocalCluster, a shared file system across
 machines): the shards of word ids, ``plan.json`` (settings, vocabulary, the
-streams) and ``state.npz`` (both weight matrices, the round, the epoch and each
-stream's cursor, the losses so far), rewritten atomically at the start of every
-round, while the round trains.
-Workers that lack their replica read the weights from ``state.npz``; a run
-started again with ``resume=True`` on the same directory continues from the
-last round (after a lost client or a whole-cluster failure) and ends as the
-uninterrupted run would have.
+streams), the rounds' change files (``rounds/``, the rows each stream changed,
+read by the other workers) and ``state.bin`` (both weight matrices, the round,
+the epoch and each stream's cursor, the losses so far), rewritten atomically
+by a worker at the start of every round, while the round trains. The weights
+never pass through the driver until the end.
+Workers that lack their replica start from ``state.bin``; a run started again
+with ``resume=True`` on the same directory continues from the last round
+(after a lost client or a whole-cluster failure) and ends as the uninterrupted
+run would have.
 """
 import json
 import os
-import threading
 import time
+import uuid
 
 import numpy as np
 
@@ -23,16 +25,19 @@ from .._defaults import SKIPGRAM_DEFAULTS as _SG
 from ..io import InputError
 from . import dask_driver, inputs, rounds
 
-SYNC_WORDS = 2_000_000  # words each stream trains between two merges
-# Each row its start plus the streams' changes summed and divided by the square root of
-# how many streams changed it. Measured (scripts/bench_distributed.py, 2 workers with
-# equal streams, 2M words a round; WS353, SimLex-999, analogies): this 0.611, 0.368,
-# 0.185; the average of the values ("mean") 0.571, 0.355, 0.182; the plain sum of the
-# changes ("sum", which overshoots at this staleness) 0.543, 0.320, 0.118; one process
-# 0.633, 0.398, 0.197.
-MERGE_RULE = "sqrt"
+# Words each stream trains between two merges, and how the changes merge: summed, as
+# the threads of one process add theirs to one matrix, which the rounds approach as
+# they shrink. Measured on the benchmark corpus (2 streams, 5 epochs, seed 1; WS353,
+# SimLex-999, analogies; one process with 2 threads: 0.645, 0.398, 0.195):
+#   250k words, sum: 0.650, 0.381, 0.193    250k, sqrt: 0.627, 0.367, 0.189
+#   350k words, sum: 0.642, 0.374, 0.196    500k, sum: 0.630, 0.359, 0.176
+#   1M words, sum: 0.612, 0.372, 0.182      1M, sqrt: 0.614, 0.369, 0.199
+#   2M words, sqrt: 0.611, 0.368, 0.185     2M, mean: 0.571, 0.355, 0.182
+# Larger rounds cost less synchronising but drift further from the one-process run.
+SYNC_WORDS = 250_000
+MERGE_RULE = "sum"
 _SETTINGS = ("dim", "window", "negative", "min_count", "sample", "epochs", "alpha",
-             "min_alpha", "seed", "max_vocab", "sync_words", "tokenizer", "lower")
+             "min_alpha", "seed", "max_vocab", "sync_words", "tokenizer", "lower", "merge_rule")
 
 
 def train_skipgram(client, input_urls, work_dir, dim=_SG["dim"], window=_SG["window"],
@@ -40,13 +45,15 @@ def train_skipgram(client, input_urls, work_dir, dim=_SG["dim"], window=_SG["win
                    epochs=_SG["epochs"], alpha=_SG["alpha"], min_alpha=_SG["min_alpha"], seed=1,
                    max_vocab=None, streams=None, sync_words=SYNC_WORDS, encoding="utf-8",
                    tokenizer="keras", lower=True, block_bytes=None, resume=False,
-                   on_round=None):
+                   on_round=None, merge_rule=None):
     """Skip-gram vectors trained on the cluster; returns a WordVectors whose ``stats``
     also say what the rounds cost (``rounds``, ``sync_seconds``, ``sync_share``,
     ``bytes_per_round``). ``streams``: how many train at once (default: one per
     worker); ``block_bytes``: the size of the corpus's partitions (default: the
     corpus cut in four per worker, at most :data:`.inputs.BLOCK_BYTES`);
-    ``on_round(number)``: called before each round is sent out."""
+    ``on_round(number)``: called before each round is sent out; ``merge_rule``: how
+    the streams' changes merge (default :data:`MERGE_RULE`, see
+    :func:`.rounds.merge_changes`)."""
     from ..word2vec.training import TrainingStats, initial_weights
     from ..word2vec.vectors import WordVectors
 
@@ -54,17 +61,17 @@ def train_skipgram(client, input_urls, work_dir, dim=_SG["dim"], window=_SG["win
     settings = {"dim": dim, "window": window, "negative": negative, "min_count": min_count,
                 "sample": sample, "epochs": epochs, "alpha": alpha, "min_alpha": min_alpha,
                 "seed": seed, "max_vocab": max_vocab, "sync_words": sync_words,
-                "tokenizer": tokenizer, "lower": lower}
+                "tokenizer": tokenizer, "lower": lower, "merge_rule": merge_rule or MERGE_RULE}
     os.makedirs(work_dir, exist_ok=True)
     plan_path = os.path.join(work_dir, "plan.json")
-    state_path = os.path.join(work_dir, "state.npz")
+    state_path = os.path.join(work_dir, rounds.STATE_FILE)
     if resume and os.path.exists(plan_path):
         saved = _read_plan(plan_path, settings)
         words, counts = saved["words"], np.array(saved["counts"], np.int64)
         paths = tuple(tuple(os.path.join(work_dir, n) for n in names)
                       for names in saved["streams"])
         stream_words, totals = tuple(saved["stream_words"]), saved["totals"]
-        progress = _read_state(state_path, len(paths))
+        progress = _read_progress(state_path, len(paths))
         pruned = None  # the words below min_count are not kept in the checkpoint
     else:
         if block_bytes is None:
@@ -90,19 +97,21 @@ def train_skipgram(client, input_urls, work_dir, dim=_SG["dim"], window=_SG["win
                                 "streams": [[os.path.basename(p) for p in group]
                                             for group in paths],
                                 "stream_words": list(stream_words), "totals": totals})
-        syn0, syn1 = initial_weights(len(words), dim, seed)
         progress = {"round": 0, "epoch": 0, "cursors": [rounds.Cursor()] * len(paths),
-                    "epoch_loss": 0.0, "epoch_pairs": 0, "epoch_losses": [],
-                    "syn0": syn0, "syn1": syn1}
-    plan = rounds.Plan(key=f"{os.path.abspath(work_dir)}:{seed}", streams=paths,
+                    "epoch_loss": 0.0, "epoch_pairs": 0, "epoch_losses": []}
+        rounds.write_state(state_path, progress, *initial_weights(len(words), dim, seed))
+    # a key of this run alone: replicas left in the workers by another run are never used
+    plan = rounds.Plan(key=f"{os.path.abspath(work_dir)}:{uuid.uuid4().hex}", streams=paths,
                        stream_words=stream_words, counts=counts, dim=dim, window=window,
                        negative=negative, sample=sample, alpha=alpha, min_alpha=min_alpha,
-                       epochs=epochs, seed=seed, snapshot=state_path)
+                       epochs=epochs, seed=seed, work_dir=work_dir, rule=settings["merge_rule"])
     setup_seconds = time.perf_counter() - started
-    seconds = _run_rounds(client, plan, progress, sync_words, state_path, on_round)
+    try:
+        syn0, cost = _run_rounds(client, plan, progress, sync_words, on_round)
+    finally:
+        client.run(rounds.forget, plan.key)
     wall = time.perf_counter() - started
-    vectors = WordVectors(words, progress["syn0"], counts=counts, pruned=pruned,
-                          min_count=min_count)
+    vectors = WordVectors(words, syn0, counts=counts, pruned=pruned, min_count=min_count)
     losses = progress["epoch_losses"]
     vectors.stats = TrainingStats(
         corpus_tokens=totals["tokens"], lines=totals["lines"], vocab_size=len(words),
@@ -111,20 +120,23 @@ def train_skipgram(client, input_urls, work_dir, dim=_SG["dim"], window=_SG["win
         words_per_second=totals["tokens"] * epochs / wall if wall > 0 else float("inf"),
         loss=losses[-1] if losses else float("nan"), epoch_losses=losses, threads=1,
         seed=seed, replaced_bytes=totals["replaced"], streams=len(paths),
-        rounds=progress["round"], sync_seconds=seconds["sync"],
-        sync_share=seconds["sync"] / wall if wall > 0 else 0.0,
-        bytes_per_round=seconds["bytes"] / max(seconds["rounds"], 1))
+        rounds=progress["round"], sync_seconds=cost["sync"],
+        sync_share=cost["sync"] / wall if wall > 0 else 0.0,
+        bytes_per_round=cost["bytes"] / max(cost["rounds"], 1))
     return vectors
 
 
-def _run_rounds(client, plan, progress, sync_words, state_path, on_round):
-    """Run the rounds left in ``progress`` (updated in place); returns the time spent
-    synchronising, the bytes sent and the rounds run."""
+def _run_rounds(client, plan, progress, sync_words, on_round):
+    """Run the rounds left in ``progress`` (updated in place); returns the final syn0
+    and what synchronising cost: ``sync``, the seconds of the rounds' wall time
+    in which the slowest stream was not training (merging, diffing, files,
+    scheduling), ``bytes``, the change files' bytes each read by the other streams,
+    and ``rounds``, the rounds run."""
     addresses = sorted(client.scheduler_info()["workers"])
     plan_future = dask_driver.share(client, plan)
-    syn0, syn1 = progress["syn0"], progress["syn1"]
     n = len(plan.streams)
-    sync, sent, ran, updates = 0.0, 0, 0, None
+    began = time.perf_counter()
+    training, sent, ran, last = 0.0, 0, 0, None
     while progress["epoch"] < plan.epochs:
         cursors = progress["cursors"]
         if all(c.done for c in cursors):
@@ -133,44 +145,44 @@ def _run_rounds(client, plan, progress, sync_words, state_path, on_round):
             progress.update(epoch=progress["epoch"] + 1, cursors=[rounds.Cursor()] * n,
                             epoch_loss=0.0, epoch_pairs=0)
             continue
-        tick = time.perf_counter()
-        # the state at the round's start is written while the round trains (the weights
-        # do not change until the merge, which waits for the writer)
-        writer = threading.Thread(target=_write_state, args=(state_path, dict(progress)))
-        writer.start()
-        update_future = None if updates is None else dask_driver.share(client, updates)
-        sync += time.perf_counter() - tick
         if on_round is not None:
-            try:
-                on_round(progress["round"])
-            except BaseException:
-                writer.join()
-                raise
+            on_round(progress["round"])
         active = [s for s in range(n) if not cursors[s].done]
         futures = [client.submit(rounds.train_round, plan_future, s, progress["epoch"],
-                                 cursors[s], sync_words, progress["round"], update_future,
+                                 cursors[s], sync_words, progress["round"], last,
+                                 dict(progress) if s == active[0] else None,
                                  workers=[addresses[s % len(addresses)]],
                                  allow_other_workers=True, retries=3, pure=False)
                    for s in active]
-        try:
-            results = client.gather(futures)
-        finally:
-            tick = time.perf_counter()
-            writer.join()
+        results = client.gather(futures)
         cursors = list(cursors)
         for result in results:
             cursors[result.stream] = result.cursor
             progress["epoch_loss"] += result.loss_sum
             progress["epoch_pairs"] += result.pairs
-            sent += sum(a.nbytes for a in (result.rows0, result.values0, result.rows1,
-                                           result.values1))
-        updates = rounds.merge_changes(results, syn0, syn1, MERGE_RULE)
-        sent += sum(a.nbytes for a in updates) * len(active)
+            sent += result.bytes * (len(active) - 1)
+        training += max(result.train_seconds for result in results)
+        if last is not None:  # the checkpoint is now of this round: the last files are done
+            for s in last:
+                _remove(plan.changes_path(progress["round"] - 1, s))
         progress.update(cursors=cursors, round=progress["round"] + 1)
-        sync += time.perf_counter() - tick
+        last = tuple(active)
         ran += 1
-    _write_state(state_path, progress)
-    return {"sync": sync, "bytes": sent, "rounds": ran}
+    syn0 = client.submit(rounds.finish, plan_future, progress["round"], last, dict(progress),
+                         workers=addresses[:1], allow_other_workers=True, retries=3,
+                         pure=False).result()
+    if last is not None:
+        for s in last:
+            _remove(plan.changes_path(progress["round"] - 1, s))
+    sync = max(0.0, time.perf_counter() - began - training)
+    return syn0, {"sync": sync, "bytes": sent, "rounds": ran}
+
+
+def _remove(path):
+    try:
+        os.remove(path)
+    except FileNotFoundError:
+        pass
 
 
 def _balanced(sizes, n):
@@ -208,32 +220,12 @@ def _read_plan(path, settings):
     return saved
 
 
-def _write_state(path, progress):
-    """The weights, round, epoch, cursors and losses, atomically (also the snapshot
-    workers read)."""
-    cursors = np.array([[c.start, c.read, c.job, c.jobs, c.words, c.done]
-                        for c in progress["cursors"]], np.int64)
-    temporary = path + ".writing.npz"
-    np.savez(temporary, round=np.int64(progress["round"]), epoch=np.int64(progress["epoch"]),
-             cursors=cursors, epoch_loss=np.float64(progress["epoch_loss"]),
-             epoch_pairs=np.int64(progress["epoch_pairs"]),
-             epoch_losses=np.array(progress["epoch_losses"], np.float64),
-             syn0=progress["syn0"], syn1=progress["syn1"])
-    os.replace(temporary, path)
-
-
-def _read_state(path, n_streams):
+def _read_progress(path, n_streams):
     try:
-        with np.load(path) as saved:
-            cursors = [rounds.Cursor(*map(int, row[:5]), bool(row[5]))
-                       for row in saved["cursors"]]
-            if len(cursors) != n_streams:
-                raise ValueError(f"{len(cursors)} streams, the plan has {n_streams}")
-            return {"round": int(saved["round"]), "epoch": int(saved["epoch"]),
-                    "cursors": cursors, "epoch_loss": float(saved["epoch_loss"]),
-                    "epoch_pairs": int(saved["epoch_pairs"]),
-                    "epoch_losses": saved["epoch_losses"].tolist(),
-                    "syn0": saved["syn0"].copy(), "syn1": saved["syn1"].copy()}
-    except (OSError, KeyError, ValueError) as error:
+        progress = rounds.read_state(path, weights=False)[0]
+    except (OSError, IndexError, ValueError) as error:
         raise InputError(f"{path}: not a readable training state ({error})") from None
-
+    if len(progress["cursors"]) != n_streams:
+        raise InputError(f"{path}: not a readable training state ({len(progress['cursors'])}"
+                         f" streams, the plan has {n_streams})")
+    return progress

@@ -3,10 +3,12 @@
 The encoded corpus (shards of final word ids, :func:`.partitions.remap_shard`)
 is split into streams, one per worker: consecutive shards read as one token
 stream. Every round, each stream trains its next ``budget`` words
-(:func:`train_round`, whole jobs, on its replica of the weights), and returns
-only the rows that changed; :func:`merge_changes` averages each row over the
-streams that changed it, and every replica takes the average before the next
-round. Rounds never cross an epoch's end.
+(:func:`train_round`, whole jobs, on its replica of the weights) and writes
+the rows that changed to a file in the job's directory (which every worker
+reaches); at the start of the next round every worker reads the other
+streams' files and merges them into the common weights the same way
+(:func:`merge_changes`), so the replicas stay equal bit for bit without the
+weights passing through the driver. Rounds never cross an epoch's end.
 
 A stream is cut into blocks and jobs exactly as the single-process trainer
 cuts its file (:func:`textembed.word2vec.corpus.read_blocks`,
@@ -16,10 +18,14 @@ of its stream trained so far. So one stream is, bit for bit, the
 single-process run with one thread and the same seed.
 
 A replica lives in the worker's process between rounds
-(:data:`_REPLICAS`); a worker without it (a retried or moved task) reads the
-weights at the round's start from the snapshot the driver wrote.
+(:data:`_REPLICAS`). One task of every round also writes the common weights at
+the round's start with the driver's progress (``state.bin``, the checkpoint);
+a worker without the replica (a retried or moved task, a resumed job) starts
+from that file, merging the previous round's files when it is one round
+behind.
 """
 import os
+import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -30,16 +36,18 @@ from ..word2vec.corpus import LINE_END
 from ..word2vec.training import _BLOCK_TOKENS, split_jobs
 
 _STREAM_SHIFT = 40  # job numbers of stream s start at s << 40
-_SNAPSHOT_WAIT = 120.0  # seconds a worker without a replica waits for the round's weights
+STATE_FILE = "state.bin"
+RULES = ("sum", "sqrt", "mean")
 
 
 @dataclass(frozen=True)
 class Plan:
     """What every round of one training job shares. ``streams``: per stream, the
     paths of its shards; ``stream_words``: per stream, its in-vocabulary tokens;
-    ``counts``: int64 (V,) vocabulary counts; ``snapshot``: where the driver keeps
-    the weights at the start of the current round (.npz with syn0, syn1);
-    ``threads``: per stream (default: its worker's threads)."""
+    ``counts``: int64 (V,) vocabulary counts; ``work_dir``: where the checkpoint
+    and the rounds' change files are; ``rule``: how changes merge (see
+    :func:`merge_changes`); ``threads``: per stream (default: its worker's
+    threads)."""
     key: str
     streams: tuple
     stream_words: tuple
@@ -52,12 +60,22 @@ class Plan:
     min_alpha: float
     epochs: int
     seed: int
-    snapshot: str
+    work_dir: str
+    rule: str = "sum"
     threads: int = None
 
     @property
     def train_words(self):
         return int(sum(self.stream_words))
+
+    @property
+    def state_path(self):
+        return os.path.join(self.work_dir, STATE_FILE)
+
+    def changes_path(self, round_number, stream):
+        """The file of the rows stream ``stream`` changed in round ``round_number``."""
+        return os.path.join(self.work_dir, "rounds",
+                            f"round-{round_number:06d}-stream-{stream:04d}.bin")
 
 
 @dataclass(frozen=True)
@@ -76,17 +94,18 @@ class Cursor:
 
 @dataclass
 class RoundResult:
-    """One stream's round: its new cursor, what it trained, and the rows that
-    changed (int64 row numbers and float32 values) of both weight matrices."""
+    """One stream's round: its new cursor, what it trained, the rows it changed in
+    both matrices and the bytes of its change file; ``train_seconds``: reading
+    and training, ``seconds``: the whole task (merge, diff and files included)."""
     stream: int
     cursor: Cursor
     words: int
     loss_sum: float
     pairs: int
-    rows0: np.ndarray
-    values0: np.ndarray
-    rows1: np.ndarray
-    values1: np.ndarray
+    rows: int
+    bytes: int
+    train_seconds: float
+    seconds: float
 
 
 class _Stream:
@@ -135,48 +154,77 @@ def stream_words(paths):
     return total
 
 
-_REPLICAS = {}  # (plan key, stream) -> {"round": r, "syn0": ..., "syn1": ...}
+
+_REPLICAS = {}  # (plan key, stream) -> {"round", "start0", "start1", "syn0", "syn1", "changes"}
 
 
-def _replica(plan, stream, round_number, updates):
-    """The stream's weights at the start of ``round_number``: its replica brought up
-    to date with the last merge ``updates``, or the driver's snapshot."""
+def _replica(plan, stream, round_number, last):
+    """The stream's replica at the start of ``round_number``: its own, brought up to
+    date with the changes of round ``round_number - 1`` of the streams ``last``, or
+    built from the checkpoint. ``start0`` / ``start1`` hold the common weights,
+    ``syn0`` / ``syn1`` the copy the stream trains."""
     key = (plan.key, stream)
-    replica = _REPLICAS.get(key)
-    if replica is not None and replica["round"] == round_number - 1 and updates is not None:
-        rows0, values0, rows1, values1 = updates
-        replica["syn0"][rows0] = values0
-        replica["syn1"][rows1] = values1
-        replica["round"] = round_number
-        return replica
-    deadline = time.monotonic() + _SNAPSHOT_WAIT
-    while True:  # the driver writes the round's snapshot while the round runs
-        try:
-            with np.load(plan.snapshot) as saved:
-                if int(saved["round"]) == round_number:
-                    replica = _REPLICAS[key] = {"round": round_number,
-                                                "syn0": saved["syn0"].copy(),
-                                                "syn1": saved["syn1"].copy()}
-                    return replica
-                found = int(saved["round"])
-        except FileNotFoundError:
-            found = None
-        if time.monotonic() > deadline:
-            raise RuntimeError(f"{plan.snapshot}: the weights of round {round_number} did not "
-                               f"appear (found round {found})")
-        time.sleep(0.05)
+    replica = _REPLICAS.pop(key, None)  # a failed task leaves nothing half-updated behind
+    if replica is not None and replica["round"] == round_number - 1 and last is not None:
+        _merge_round(plan, round_number - 1, last, replica["start0"], replica["start1"],
+                     {stream: replica["changes"]}, (replica["syn0"], replica["syn1"]))
+    else:
+        start0, start1 = start_weights(plan, round_number, last)
+        replica = {"start0": start0, "start1": start1, "syn0": start0.copy(),
+                   "syn1": start1.copy()}
+    replica["round"], replica["changes"] = round_number, None
+    return replica
 
 
-def train_round(plan, stream, epoch, cursor, budget, round_number, updates):
+def start_weights(plan, round_number, last):
+    """(syn0, syn1), the common weights at the start of ``round_number``, from the
+    checkpoint: as saved when it is of that round, else with the changes of the
+    round before merged (``last``: the streams that trained in it)."""
+    path = plan.state_path
+    try:
+        progress, syn0, syn1 = read_state(path)
+        found = progress["round"]
+    except (OSError, IndexError, ValueError) as error:
+        raise RuntimeError(f"{path}: cannot read the weights of round {round_number} "
+                           f"({error})") from None
+    if found == round_number - 1 and last is not None:
+        _merge_round(plan, found, last, syn0, syn1, {})
+    elif found != round_number:
+        raise RuntimeError(f"{path}: holds round {found}, round {round_number} needs it "
+                           "or the one before")
+    return syn0, syn1
+
+
+def _merge_round(plan, round_number, streams, syn0, syn1, known, copies=(None, None)):
+    """Merge the changes of ``streams`` in ``round_number`` into ``syn0`` / ``syn1`` (in
+    place, and into ``copies``), reading from their files those not in ``known``
+    (stream -> changes)."""
+    changes = [known[s] if known.get(s) is not None else read_changes(plan.changes_path(
+        round_number, s)) for s in sorted(streams)]
+    merge_changes(syn0, [(c[0], c[1]) for c in changes], plan.rule, copies[0])
+    merge_changes(syn1, [(c[2], c[3]) for c in changes], plan.rule, copies[1])
+
+
+def train_round(plan, stream, epoch, cursor, budget, round_number, last, checkpoint=None):
     """Train stream ``stream`` from ``cursor`` until ``budget`` words are trained (whole
-    jobs) or its epoch ends; returns its :class:`RoundResult`. ``updates``: the
-    merged changes of the previous round (None in the first)."""
+    jobs) or its epoch ends, write the rows it changed to its change file, and
+    return its :class:`RoundResult`. ``last``: the streams that trained in the
+    round before (None in the first round and after a resume). ``checkpoint``: the
+    driver's progress at this round's start (:func:`write_state`), given to one
+    task of the round, which writes the checkpoint while it trains."""
     from ..word2vec.training import skipgram_step
     from ..word2vec.vocab import Vocabulary
 
-    replica = _replica(plan, stream, round_number, updates)
+    began = time.perf_counter()
+    replica = _replica(plan, stream, round_number, last)
     syn0, syn1 = replica["syn0"], replica["syn1"]
-    before0, before1 = syn0.copy(), syn1.copy()
+    writer = None
+    if checkpoint is not None:  # the common weights stay as they are until the next merge
+        writer = threading.Thread(target=write_state, args=(
+            plan.state_path, {**checkpoint, "round": round_number}, replica["start0"],
+            replica["start1"]))
+        writer.start()
+    trained_from = time.perf_counter()
     vocab = Vocabulary([""] * len(plan.counts), plan.counts, min_count=1)
     step = skipgram_step(syn0, syn1, vocab, plan.window, plan.negative, plan.sample, plan.seed)
     source = _Stream(plan.streams[stream])
@@ -216,12 +264,50 @@ def train_round(plan, stream, epoch, cursor, budget, round_number, updates):
     else:  # the worker's threads share its replica, as the single-process trainer's do
         with ThreadPoolExecutor(threads) as pool:
             results = list(pool.map(lambda job: step(*job), planned))
-    loss_sum = float(sum(r[1] for r in results))
-    pairs = int(sum(r[2] for r in results))
-    rows0 = np.flatnonzero((syn0 != before0).any(axis=1))
-    rows1 = np.flatnonzero((syn1 != before1).any(axis=1))
+    train_seconds = time.perf_counter() - trained_from
+    rows0 = _changed_rows(syn0, replica["start0"])
+    rows1 = _changed_rows(syn1, replica["start1"])
+    from ..kernels.merge_kernels import take_rows
+    changes = (rows0, take_rows(syn0, rows0), rows1, take_rows(syn1, rows1))
+    path = plan.changes_path(round_number, stream)
+    write_changes(path, changes)
+    if writer is not None:
+        writer.join()
+    replica["changes"] = changes
+    _REPLICAS[(plan.key, stream)] = replica
     return RoundResult(stream, Cursor(start, read, job_in_block, jobs, words_done, done),
-                       trained, loss_sum, pairs, rows0, syn0[rows0], rows1, syn1[rows1])
+                       trained, float(sum(r[1] for r in results)),
+                       int(sum(r[2] for r in results)), len(changes[0]) + len(changes[2]),
+                       os.path.getsize(path), train_seconds, time.perf_counter() - began)
+
+
+def finish(plan, round_number, last, progress):
+    """After the last round: the common weights with its changes merged, written as the
+    final checkpoint with ``progress``; returns syn0."""
+    held = [k for k in sorted(_REPLICAS) if k[0] == plan.key
+            and _REPLICAS[k]["round"] == round_number - 1]
+    if held and last is not None:
+        replica = _REPLICAS[held[0]]
+        syn0, syn1 = replica["start0"], replica["start1"]
+        _merge_round(plan, round_number - 1, last, syn0, syn1,
+                     {held[0][1]: replica["changes"]})
+    else:
+        syn0, syn1 = start_weights(plan, round_number, last)
+    write_state(plan.state_path, {**progress, "round": round_number}, syn0, syn1)
+    forget(plan.key)
+    return syn0
+
+
+def forget(key):
+    """Drop this process's replicas of the job ``key``."""
+    for k in [k for k in _REPLICAS if k[0] == key]:
+        del _REPLICAS[k]
+
+
+def _changed_rows(trained, start):
+    """int32 numbers of the rows of ``trained`` that differ from ``start``."""
+    from ..kernels.merge_kernels import changed_rows
+    return changed_rows(trained, start)
 
 
 def _threads(plan):
@@ -236,36 +322,97 @@ def _threads(plan):
         return 1
 
 
-def merge_changes(results, syn0, syn1, rule="mean"):
-    """Merge the streams' changed rows into ``syn0`` / ``syn1`` (the driver's weights, as
-    at the round's start) and return the update every replica takes: (rows0,
-    values0, rows1, values1). ``rule``: "mean", each row the average of the
-    streams' values; "sum", the row at the start plus every stream's change (as
-    threads sharing one matrix add theirs); "sqrt", the start plus the changes'
-    sum divided by the square root of the number of streams that changed the row
-    (between the two)."""
-    merged = []
-    for table, rows_name, values_name in ((syn0, "rows0", "values0"),
-                                          (syn1, "rows1", "values1")):
-        rows = [getattr(r, rows_name) for r in results]
-        values = [getattr(r, values_name) for r in results]
-        if len(rows) == 1:  # one stream: its rows as they are (bit for bit)
-            unique, average = rows[0], values[0]
-        else:
-            # a stream lists each row once, so plain fancy-index sums are exact
-            sums = np.zeros(table.shape, np.float64)
-            times = np.zeros(table.shape[0], np.int64)
-            for r, v in zip(rows, values):
-                sums[r] += v if rule == "mean" else v - table[r]
-                times[r] += 1
-            unique = np.flatnonzero(times)
-            if rule == "mean":
-                average = (sums[unique] / times[unique, None]).astype(np.float32)
-            elif rule == "sqrt":
-                average = (table[unique] + sums[unique]
-                           / np.sqrt(times[unique, None])).astype(np.float32)
-            else:
-                average = (table[unique] + sums[unique]).astype(np.float32)
-        table[unique] = average
-        merged += [unique.astype(np.int64), average]
-    return tuple(merged)
+def merge_changes(table, changes, rule="sum", copy=None):
+    """Merge the streams' changed rows into ``table`` (float32 (V, dim), the common
+    weights at the round's start), in place; returns the int32 rows that changed.
+    ``changes``: per stream, in stream order, (int32 rows, float32 (rows, dim) values).
+    A row one stream changed takes its value. A row several changed takes the start
+    plus their changes: summed ("sum", as threads sharing one matrix add theirs),
+    summed and divided by the square root of their number ("sqrt"), or averaged
+    ("mean"). Every worker computes the same bits from the same files. ``copy``: a
+    matrix of the same shape (a replica) whose changed rows take the same values."""
+    from ..kernels import merge_kernels as kernels
+
+    if rule not in RULES:
+        raise ValueError(f"merge rule {rule!r}: use one of {', '.join(RULES)}")
+    changes = [(np.ascontiguousarray(r, np.int32), np.ascontiguousarray(v, np.float32))
+               for r, v in changes if len(r)]
+    if not changes:
+        return np.zeros(0, np.int32)
+    copy = table if copy is None else copy
+    if len(changes) == 1:  # one stream: its rows as they are (bit for bit)
+        rows, values = changes[0]
+        table[rows] = values
+        copy[rows] = values
+        return rows
+    times = np.zeros(table.shape[0], np.int32)
+    for rows, _ in changes:
+        kernels.count_rows(times, rows)
+    total = _totals(table.shape)
+    for rows, values in changes:  # against the start: before any row is set
+        kernels.add_changes(table, total, times, rows, values)
+    union = np.flatnonzero(times).astype(np.int32)
+    kernels.apply_total(table, copy, total, times, union,
+                        {"sum": 0.0, "sqrt": 0.5, "mean": 1.0}[rule])
+    for rows, values in changes:
+        kernels.set_alone(table, copy, times, rows, values)
+    return union
+
+
+_TOTALS = threading.local()  # per thread: shape -> float64 accumulator, zero between merges
+
+
+def _totals(shape):
+    kept = _TOTALS.__dict__.setdefault("by_shape", {})
+    if shape not in kept:
+        kept[shape] = np.zeros(shape, np.float64)
+    return kept[shape]
+
+
+def write_changes(path, changes):
+    """Write a stream's (rows0, values0, rows1, values1) atomically: four .npy arrays
+    one after the other (no zip: its checksums cost more than the copy)."""
+    os.makedirs(os.path.dirname(path), exist_ok=True)
+    temporary = path + ".writing"
+    with open(temporary, "wb") as f:
+        for array in changes:
+            np.save(f, array)
+    os.replace(temporary, path)
+
+
+def read_changes(path):
+    """(rows0, values0, rows1, values1) of a change file."""
+    try:
+        with open(path, "rb") as f:
+            return tuple(np.load(f) for _ in range(4))
+    except (OSError, ValueError) as error:
+        raise RuntimeError(f"{path}: cannot read a stream's changes ({error})") from None
+
+
+def write_state(path, progress, syn0, syn1):
+    """The checkpoint, atomically: the common weights at the start of round
+    ``progress["round"]`` with the epoch, each stream's cursor and the losses so far
+    (.npy arrays one after the other: the progress first, then syn0 and syn1)."""
+    cursors = np.array([[c.start, c.read, c.job, c.jobs, c.words, c.done]
+                        for c in progress["cursors"]], np.int64).reshape(-1, 6)
+    counters = np.array([progress["round"], progress["epoch"], progress["epoch_pairs"]],
+                        np.int64)
+    temporary = path + ".writing"
+    with open(temporary, "wb") as f:
+        for array in (counters, np.array([progress["epoch_loss"]], np.float64),
+                      np.array(progress["epoch_losses"], np.float64), cursors, syn0, syn1):
+            np.save(f, array)
+    os.replace(temporary, path)
+
+
+def read_state(path, weights=True):
+    """(progress, syn0, syn1) of a checkpoint; without ``weights``, syn0 and syn1 are
+    None (and not read)."""
+    with open(path, "rb") as f:
+        counters, epoch_loss, losses, cursors = (np.load(f) for _ in range(4))
+        syn0, syn1 = (np.load(f), np.load(f)) if weights else (None, None)
+    progress = {"round": int(counters[0]), "epoch": int(counters[1]),
+                "cursors": [Cursor(*map(int, row[:5]), bool(row[5])) for row in cursors],
+                "epoch_loss": float(epoch_loss[0]), "epoch_pairs": int(counters[2]),
+                "epoch_losses": losses.tolist()}
+    return progress, syn0, syn1
