@@ -10,7 +10,9 @@ tokens, seed 1):
 
 each scored by WS353 and SimLex-999 Spearman and analogy accuracy (top-30k
 vocabulary), with words/s, the rounds, the share of wall time spent
-synchronising (snapshot, merge, scatter) and the bytes sent per round. Then
+synchronising (the part of each round in which the slowest stream was not
+training: merging, finding the changed rows, change files, scheduling) and
+the bytes of change files read per round. Then
 the corpus encoding (shards of ids, the vocabulary) in MB/s and batch
 prediction in lines/s (the default classifier trained on data/sample_labelled.tsv
 classifying every corpus line) for 1 and 2 workers against one process.
