@@ -60,13 +60,20 @@ def _versions():
 
 
 def _warm():
-    """Compile (or load from the cache) the kernels the jobs use: the word scanner and
-    the skip-gram trainer (a few words, one thread)."""
+    """Compile (or load from the cache) the kernels the jobs use: the word scanner, the
+    skip-gram trainer (a few words, one thread) and the rounds' merge."""
+    import numpy as np
+
     from ..byte_batch import ByteBatch, separator_bytes
+    from ..kernels.merge_kernels import changed_rows, take_rows
     from ..word2vec.training import train
+    from .rounds import merge_changes
     ByteBatch(["warm up"], separator_bytes(" ", " "), True).count_words()
     train([["warm", "up", "the", "kernels"]] * 4, dim=4, min_count=1, epochs=1, threads=1,
           seed=0)
+    table = np.zeros((3, 2), np.float32)
+    rows = changed_rows(table + 1, table)
+    merge_changes(table, [(rows, take_rows(table + 1, rows)), (rows[:1], table[:1])], "sum")
     return True
 
 
