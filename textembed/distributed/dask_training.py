@@ -163,8 +163,7 @@ def _run_rounds(client, plan, progress, sync_words, on_round):
             sent += result.bytes * (len(active) - 1)
         training += max(result.train_seconds for result in results)
         if last is not None:  # the checkpoint is now of this round: the last files are done
-            for s in last:
-                _remove(plan.changes_path(progress["round"] - 1, s))
+            _remove_changes(plan, progress["round"] - 1, last)
         progress.update(cursors=cursors, round=progress["round"] + 1)
         last = tuple(active)
         ran += 1
@@ -172,17 +171,18 @@ def _run_rounds(client, plan, progress, sync_words, on_round):
                          workers=addresses[:1], allow_other_workers=True, retries=3,
                          pure=False).result()
     if last is not None:
-        for s in last:
-            _remove(plan.changes_path(progress["round"] - 1, s))
+        _remove_changes(plan, progress["round"] - 1, last)
     sync = max(0.0, time.perf_counter() - began - training)
     return syn0, {"sync": sync, "bytes": sent, "rounds": ran}
 
 
-def _remove(path):
-    try:
-        os.remove(path)
-    except FileNotFoundError:
-        pass
+def _remove_changes(plan, round_number, streams):
+    """Delete the change files of ``streams`` in ``round_number`` (gone already is fine)."""
+    for stream in streams:
+        try:
+            os.remove(plan.changes_path(round_number, stream))
+        except FileNotFoundError:
+            pass
 
 
 def _balanced(sizes, n):

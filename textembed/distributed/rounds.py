@@ -265,10 +265,7 @@ def train_round(plan, stream, epoch, cursor, budget, round_number, last, checkpo
         with ThreadPoolExecutor(threads) as pool:
             results = list(pool.map(lambda job: step(*job), planned))
     train_seconds = time.perf_counter() - trained_from
-    rows0 = _changed_rows(syn0, replica["start0"])
-    rows1 = _changed_rows(syn1, replica["start1"])
-    from ..kernels.merge_kernels import take_rows
-    changes = (rows0, take_rows(syn0, rows0), rows1, take_rows(syn1, rows1))
+    changes = _changes(replica)
     path = plan.changes_path(round_number, stream)
     write_changes(path, changes)
     if writer is not None:
@@ -304,10 +301,13 @@ def forget(key):
         del _REPLICAS[k]
 
 
-def _changed_rows(trained, start):
-    """int32 numbers of the rows of ``trained`` that differ from ``start``."""
-    from ..kernels.merge_kernels import changed_rows
-    return changed_rows(trained, start)
+def _changes(replica):
+    """(rows0, values0, rows1, values1): the int32 rows of the trained copies that
+    differ from the round's start, and their float32 values."""
+    from ..kernels.merge_kernels import changed_rows, take_rows
+    rows0 = changed_rows(replica["syn0"], replica["start0"])
+    rows1 = changed_rows(replica["syn1"], replica["start1"])
+    return rows0, take_rows(replica["syn0"], rows0), rows1, take_rows(replica["syn1"], rows1)
 
 
 def _threads(plan):
