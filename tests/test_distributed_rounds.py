@@ -132,3 +132,32 @@ def test_merges_in_two_threads_at_once_give_the_sequential_result():
         got = list(pool.map(merged, jobs))
     for a, b in zip(got, expected):
         np.testing.assert_array_equal(a, b)
+
+
+def test_rows_given_out_of_order_merge_as_in_order():
+    rng = np.random.default_rng(2)
+    start = rng.normal(size=(30, 4)).astype(np.float32)
+    streams = []
+    for _ in range(2):
+        rows = rng.choice(30, 12, replace=False).astype(np.int32)
+        streams.append((rows, (start[rows] + 1).astype(np.float32)))
+    ordered = [(r[np.argsort(r)], v[np.argsort(r)]) for r, v in streams]
+    a, b = start.copy(), start.copy()
+    union = merge_changes(a, streams, "sum")
+    merge_changes(b, ordered, "sum")
+    np.testing.assert_array_equal(a, b)
+    assert union.tolist() == sorted(set(np.concatenate([r for r, _ in streams]).tolist()))
+
+
+def test_the_changes_are_the_rows_that_differ_from_the_start_with_their_values():
+    from textembed.distributed.rounds import _changes
+
+    start = np.arange(24, dtype=np.float32).reshape(6, 4)
+    trained = start.copy()
+    trained[1, 3] += 1
+    trained[4] *= 2
+    replica = {"start0": start, "syn0": trained, "start1": start[:2].copy(),
+               "syn1": start[:2].copy()}
+    rows0, values0, rows1, values1 = _changes(replica)
+    assert rows0.tolist() == [1, 4] and len(rows1) == 0 and values1.shape == (0, 4)
+    np.testing.assert_array_equal(values0, trained[[1, 4]])

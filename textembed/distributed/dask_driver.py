@@ -65,15 +65,15 @@ def _warm():
     import numpy as np
 
     from ..byte_batch import ByteBatch, separator_bytes
-    from ..kernels.merge_kernels import changed_rows, take_rows
     from ..word2vec.training import train
-    from .rounds import merge_changes
+    from .rounds import _changes, merge_changes
     ByteBatch(["warm up"], separator_bytes(" ", " "), True).count_words()
     train([["warm", "up", "the", "kernels"]] * 4, dim=4, min_count=1, epochs=1, threads=1,
           seed=0)
     table = np.zeros((3, 2), np.float32)
-    rows = changed_rows(table + 1, table)
-    merge_changes(table, [(rows, take_rows(table + 1, rows)), (rows[:1], table[:1])], "sum")
+    rows, values, _, _ = _changes({"syn0": table + 1, "start0": table, "syn1": table,
+                                   "start1": table})
+    merge_changes(table, [(rows, values), (rows[:1], table[:1])], "sum")
     return True
 
 

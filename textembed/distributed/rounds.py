@@ -303,11 +303,20 @@ def forget(key):
 
 def _changes(replica):
     """(rows0, values0, rows1, values1): the int32 rows of the trained copies that
-    differ from the round's start, and their float32 values."""
-    from ..kernels.merge_kernels import changed_rows, take_rows
-    rows0 = changed_rows(replica["syn0"], replica["start0"])
-    rows1 = changed_rows(replica["syn1"], replica["start1"])
-    return rows0, take_rows(replica["syn0"], rows0), rows1, take_rows(replica["syn1"], rows1)
+    differ from the round's start, and their float32 values (views of buffers the
+    replica keeps from round to round)."""
+    from ..kernels.merge_kernels import extract_changes
+
+    found = []
+    for trained, start in (("syn0", "start0"), ("syn1", "start1")):
+        table = replica[trained]
+        buffers = replica.setdefault("buffers", {})
+        if trained not in buffers:
+            buffers[trained] = (np.empty(table.shape[0], np.int32), np.empty_like(table))
+        rows, values = buffers[trained]
+        k = extract_changes(table, replica[start], rows, values)
+        found += [rows[:k], values[:k]]
+    return tuple(found)
 
 
 def _threads(plan):
@@ -325,48 +334,35 @@ def _threads(plan):
 def merge_changes(table, changes, rule="sum", copy=None):
     """Merge the streams' changed rows into ``table`` (float32 (V, dim), the common
     weights at the round's start), in place; returns the int32 rows that changed.
-    ``changes``: per stream, in stream order, (int32 rows, float32 (rows, dim) values).
-    A row one stream changed takes its value. A row several changed takes the start
-    plus their changes: summed ("sum", as threads sharing one matrix add theirs),
-    summed and divided by the square root of their number ("sqrt"), or averaged
-    ("mean"). Every worker computes the same bits from the same files. ``copy``: a
-    matrix of the same shape (a replica) whose changed rows take the same values."""
-    from ..kernels import merge_kernels as kernels
+    ``changes``: per stream, in stream order, (int32 rows, each once, float32
+    (rows, dim) values). A row one stream changed takes its value. A row several
+    changed takes the start plus their changes: summed ("sum", as threads sharing
+    one matrix add theirs), summed and divided by the square root of their number
+    ("sqrt"), or averaged ("mean"). Every worker computes the same bits from the
+    same files. ``copy``: a matrix of the same shape (a replica) whose changed rows
+    take the same values."""
+    from numba.typed import List
+
+    from ..kernels.merge_kernels import merge_sorted
 
     if rule not in RULES:
         raise ValueError(f"merge rule {rule!r}: use one of {', '.join(RULES)}")
-    changes = [(np.ascontiguousarray(r, np.int32), np.ascontiguousarray(v, np.float32))
-               for r, v in changes if len(r)]
-    if not changes:
+    rows, values = [], List()
+    for r, v in changes:
+        r, v = np.ascontiguousarray(r, np.int32), np.ascontiguousarray(v, np.float32)
+        if len(r) > 1 and not (r[1:] > r[:-1]).all():  # the kernel walks rows in order
+            order = np.argsort(r, kind="stable")
+            r, v = r[order], np.ascontiguousarray(v[order])
+        if len(r):
+            rows.append(r)
+            values.append(v.reshape(len(r), table.shape[1]))
+    if not rows:
         return np.zeros(0, np.int32)
-    copy = table if copy is None else copy
-    if len(changes) == 1:  # one stream: its rows as they are (bit for bit)
-        rows, values = changes[0]
-        table[rows] = values
-        copy[rows] = values
-        return rows
-    times = np.zeros(table.shape[0], np.int32)
-    for rows, _ in changes:
-        kernels.count_rows(times, rows)
-    total = _totals(table.shape)
-    for rows, values in changes:  # against the start: before any row is set
-        kernels.add_changes(table, total, times, rows, values)
-    union = np.flatnonzero(times).astype(np.int32)
-    kernels.apply_total(table, copy, total, times, union,
-                        {"sum": 0.0, "sqrt": 0.5, "mean": 1.0}[rule])
-    for rows, values in changes:
-        kernels.set_alone(table, copy, times, rows, values)
-    return union
-
-
-_TOTALS = threading.local()  # per thread: shape -> float64 accumulator, zero between merges
-
-
-def _totals(shape):
-    kept = _TOTALS.__dict__.setdefault("by_shape", {})
-    if shape not in kept:
-        kept[shape] = np.zeros(shape, np.float64)
-    return kept[shape]
+    union = np.empty(table.shape[0], np.int32)
+    ends = np.cumsum([0] + [len(r) for r in rows]).astype(np.int64)
+    k = merge_sorted(table, table if copy is None else copy, np.concatenate(rows), ends,
+                     values, {"sum": 0.0, "sqrt": 0.5, "mean": 1.0}[rule], union)
+    return union[:k]
 
 
 def write_changes(path, changes):
