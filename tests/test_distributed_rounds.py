@@ -99,14 +99,26 @@ def test_an_unknown_rule_is_refused():
 
 
 def test_change_files_round_trip(tmp_path):
+    from textembed.distributed.rounds import Cursor
+
     arrays = (np.array([1, 3], np.int32), np.ones((2, 4), np.float32),
               np.zeros(0, np.int32), np.zeros((0, 4), np.float32))
+    report = {"cursor": Cursor(5, 9, 2, 7, 300, True), "words": 120, "pairs": 4400,
+              "loss_sum": 1234.5, "train_seconds": 0.25}
     path = str(tmp_path / "rounds" / "round-000001-stream-0000.bin")
-    write_changes(path, arrays)
-    for got, want in zip(read_changes(path), arrays):
-        np.testing.assert_array_equal(got, want)
-        assert got.dtype == want.dtype
+    write_changes(path, report, arrays)
+    got_report, got = read_changes(path)
+    assert got_report == report
+    for a, want in zip(got, arrays):
+        np.testing.assert_array_equal(a, want)
+        assert a.dtype == want.dtype and a.shape == want.shape
     assert os.listdir(tmp_path / "rounds") == ["round-000001-stream-0000.bin"]
+    write_changes(path, None, arrays)  # a stream that did not train this round
+    assert read_changes(path)[0] is None
+    with open(path, "r+b") as f:
+        f.truncate(100)
+    with pytest.raises(RuntimeError, match="cannot read a stream's changes"):
+        read_changes(path)
 
 
 def test_merges_in_two_threads_at_once_give_the_sequential_result():

@@ -1,21 +1,25 @@
 """Skip-gram on a Dask cluster: the corpus encoded into shards, then synchronous
-rounds (:mod:`.rounds`), with a checkpoint after every round.
+rounds (:mod:`.rounds`), one long task per stream, the job's state on disk after
+every round.
 
 Everything the job needs lives in its working directory (``work_dir``, which
 every worker must reach: local for a LocalCluster, a shared file system across
 machines): the shards of word ids, ``plan.json`` (settings, vocabulary, the
-streams), the rounds' change files (``rounds/``, the rows each stream changed,
-read by the other workers) and ``state.bin`` (both weight matrices, the round,
-the epoch and each stream's cursor, the losses so far), rewritten atomically
-by a worker at the start of every round, while the round trains. The weights
-never pass through the driver until the end.
-Workers that lack their replica start from ``state.bin``; a run started again
-with ``resume=True`` on the same directory continues from the last round
-(after a lost client or a whole-cluster failure) and ends as the uninterrupted
-run would have.
+streams), ``owner`` (the run the directory belongs to: streams of an earlier
+run stop), the rounds' change files (``rounds/``: the rows each stream changed
+and where it stands, read by the other streams) and ``state.bin`` (both weight
+matrices, the round, the epoch, each stream's cursor and the losses so far),
+rewritten atomically by stream 0 every few rounds, while a round trains; the
+change files since it are kept, so the state after every round can be rebuilt.
+The weights never pass through the driver until the end.
+A stream retried after its worker died, and every stream of a run started again
+with ``resume=True`` on the same directory (after a lost client or a
+whole-cluster failure), continue from the last round whose files are all there
+and end as the uninterrupted run would have.
 """
 import json
 import os
+import shutil
 import time
 import uuid
 
@@ -97,19 +101,19 @@ def train_skipgram(client, input_urls, work_dir, dim=_SG["dim"], window=_SG["win
                                 "streams": [[os.path.basename(p) for p in group]
                                             for group in paths],
                                 "stream_words": list(stream_words), "totals": totals})
-        progress = {"round": 0, "epoch": 0, "cursors": [rounds.Cursor()] * len(paths),
-                    "epoch_loss": 0.0, "epoch_pairs": 0, "epoch_losses": []}
+        progress = rounds.start_progress(len(paths))
+        shutil.rmtree(os.path.join(work_dir, "rounds"), ignore_errors=True)
         rounds.write_state(state_path, progress, *initial_weights(len(words), dim, seed))
     # a key of this run alone: replicas left in the workers by another run are never used
     plan = rounds.Plan(key=f"{os.path.abspath(work_dir)}:{uuid.uuid4().hex}", streams=paths,
                        stream_words=stream_words, counts=counts, dim=dim, window=window,
                        negative=negative, sample=sample, alpha=alpha, min_alpha=min_alpha,
-                       epochs=epochs, seed=seed, work_dir=work_dir, rule=settings["merge_rule"])
+                       epochs=epochs, seed=seed, work_dir=work_dir, budget=sync_words,
+                       rule=settings["merge_rule"])
+    rounds.claim(work_dir, plan.key)
     setup_seconds = time.perf_counter() - started
-    try:
-        syn0, cost = _run_rounds(client, plan, progress, sync_words, on_round)
-    finally:
-        client.run(rounds.forget, plan.key)
+    progress, syn0, cost = _run_rounds(client, plan, on_round)
+    shutil.rmtree(os.path.join(work_dir, "rounds"), ignore_errors=True)
     wall = time.perf_counter() - started
     vectors = WordVectors(words, syn0, counts=counts, pruned=pruned, min_count=min_count)
     losses = progress["epoch_losses"]
@@ -126,63 +130,63 @@ def train_skipgram(client, input_urls, work_dir, dim=_SG["dim"], window=_SG["win
     return vectors
 
 
-def _run_rounds(client, plan, progress, sync_words, on_round):
-    """Run the rounds left in ``progress`` (updated in place); returns the final syn0
-    and what synchronising cost: ``sync``, the seconds of the rounds' wall time
-    in which the slowest stream was not training (merging, diffing, files,
-    scheduling), ``bytes``, the change files' bytes each read by the other streams,
-    and ``rounds``, the rounds run."""
+def _run_rounds(client, plan, on_round):
+    """Run the streams' tasks to the job's end; returns (the final progress, syn0, the
+    cost of synchronising): ``sync``, the seconds of the rounds' wall time in which
+    the slowest stream was not training (finding the changed rows, change files,
+    merging, waiting); ``bytes``, the change files' bytes each read by the other
+    streams; ``rounds``, the rounds run. ``on_round(number)`` is called as each round
+    starts (as seen from its files)."""
     addresses = sorted(client.scheduler_info()["workers"])
-    plan_future = dask_driver.share(client, plan)
     n = len(plan.streams)
     began = time.perf_counter()
-    training, sent, ran, last = 0.0, 0, 0, None
-    while progress["epoch"] < plan.epochs:
-        cursors = progress["cursors"]
-        if all(c.done for c in cursors):
-            progress["epoch_losses"].append(progress["epoch_loss"]
-                                            / max(progress["epoch_pairs"], 1))
-            progress.update(epoch=progress["epoch"] + 1, cursors=[rounds.Cursor()] * n,
-                            epoch_loss=0.0, epoch_pairs=0)
-            continue
-        if on_round is not None:
-            on_round(progress["round"])
-        active = [s for s in range(n) if not cursors[s].done]
-        futures = [client.submit(rounds.train_round, plan_future, s, progress["epoch"],
-                                 cursors[s], sync_words, progress["round"], last,
-                                 dict(progress) if s == active[0] else None,
-                                 workers=[addresses[s % len(addresses)]],
-                                 allow_other_workers=True, retries=3, pure=False)
-                   for s in active]
+    # the plan goes with each task, not scattered: data scattered to the workers can be
+    # lost with one of them, and the task with it
+    futures = [client.submit(rounds.train_stream, plan, s,
+                             workers=[addresses[s % len(addresses)]], allow_other_workers=True,
+                             retries=3, pure=False) for s in range(n)]
+    try:
+        seen = None
+        while not all(f.status == "finished" for f in futures):
+            for future in futures:
+                if future.status in ("error", "cancelled"):
+                    future.result()  # raises what stopped it
+            if on_round is not None:
+                seen = _report_rounds(plan, seen, on_round)
+            time.sleep(0.02)
         results = client.gather(futures)
-        cursors = list(cursors)
-        for result in results:
-            cursors[result.stream] = result.cursor
-            progress["epoch_loss"] += result.loss_sum
-            progress["epoch_pairs"] += result.pairs
-            sent += result.bytes * (len(active) - 1)
-        training += max(result.train_seconds for result in results)
-        if last is not None:  # the checkpoint is now of this round: the last files are done
-            _remove_changes(plan, progress["round"] - 1, last)
-        progress.update(cursors=cursors, round=progress["round"] + 1)
-        last = tuple(active)
-        ran += 1
-    syn0 = client.submit(rounds.finish, plan_future, progress["round"], last, dict(progress),
-                         workers=addresses[:1], allow_other_workers=True, retries=3,
-                         pure=False).result()
-    if last is not None:
-        _remove_changes(plan, progress["round"] - 1, last)
-    sync = max(0.0, time.perf_counter() - began - training)
-    return syn0, {"sync": sync, "bytes": sent, "rounds": ran}
+    finally:
+        rounds.claim(plan.work_dir, "stopped")  # streams still running stop
+        client.cancel(futures)
+    wall = time.perf_counter() - began
+    slowest = {}  # per round, the slowest stream's training
+    for result in results:
+        for number, seconds in result["train_seconds"]:
+            slowest[number] = max(slowest.get(number, 0.0), seconds)
+    sent = sum(sum(r["bytes"]) for r in results) * (n - 1)
+    leader = results[0]
+    return leader["progress"], leader["syn0"], {
+        "sync": max(0.0, wall - sum(slowest.values())), "bytes": sent,
+        "rounds": leader["progress"]["round"] - leader["first_round"]}
 
 
-def _remove_changes(plan, round_number, streams):
-    """Delete the change files of ``streams`` in ``round_number`` (gone already is fine)."""
-    for stream in streams:
-        try:
-            os.remove(plan.changes_path(round_number, stream))
-        except FileNotFoundError:
-            pass
+def _report_rounds(plan, seen, on_round):
+    """Call ``on_round`` for the rounds begun since ``seen`` (the last reported); returns
+    the last one now."""
+    try:
+        names = os.listdir(os.path.join(plan.work_dir, "rounds"))
+    except FileNotFoundError:
+        names = []
+    finished = {}
+    for name in names:
+        if name.endswith(".bin"):
+            finished.setdefault(int(name[6:12]), set()).add(name)
+    n = len(plan.streams)
+    latest = max([r + 1 for r, files in finished.items() if len(files) == n], default=0)
+    first = latest if seen is None else seen + 1
+    for number in range(first, latest + 1):
+        on_round(number)
+    return latest
 
 
 def _balanced(sizes, n):

@@ -2,13 +2,15 @@
 
 The encoded corpus (shards of final word ids, :func:`.partitions.remap_shard`)
 is split into streams, one per worker: consecutive shards read as one token
-stream. Every round, each stream trains its next ``budget`` words
-(:func:`train_round`, whole jobs, on its replica of the weights) and writes
-the rows that changed to a file in the job's directory (which every worker
-reaches); at the start of the next round every worker reads the other
-streams' files and merges them into the common weights the same way
-(:func:`merge_changes`), so the replicas stay equal bit for bit without the
-weights passing through the driver. Rounds never cross an epoch's end.
+stream. One long task per stream (:func:`train_stream`) runs every round of
+the job. In each round, each stream trains its next ``budget`` words on its
+replica of the weights and writes the rows that changed, with where it stands,
+to a file in the job's directory (which every worker reaches); it then waits
+for the other streams' files of the round and merges them all the same way
+(:func:`merge_changes`), so the replicas stay equal bit for bit, the weights
+never pass through the driver and no round waits for a scheduler. Rounds never
+cross an epoch's end; a stream whose part of the epoch is done writes an empty
+file until the others are done too.
 
 A stream is cut into blocks and jobs exactly as the single-process trainer
 cuts its file (:func:`textembed.word2vec.corpus.read_blocks`,
@@ -17,13 +19,15 @@ derive from (seed, epoch, stream, job) and its learning rate from the share
 of its stream trained so far. So one stream is, bit for bit, the
 single-process run with one thread and the same seed.
 
-A replica lives in the worker's process between rounds
-(:data:`_REPLICAS`). One task of every round also writes the common weights at
-the round's start with the driver's progress (``state.bin``, the checkpoint);
-a worker without the replica (a retried or moved task, a resumed job) starts
-from that file, merging the previous round's files when it is one round
-behind.
+The checkpoint (``state.bin``: the common weights at the start of a round and
+where every stream stands) is written by stream 0 while a round trains, once
+the change files kept since the last one outweigh it :data:`CHECKPOINT_SIZES`
+times (or after :data:`CHECKPOINT_SECONDS`); the files older than it are then
+deleted. A task that starts without a replica (the first, one retried after its
+worker died, one of a resumed job) rebuilds it from the checkpoint and the
+rounds whose files are all there, so the job continues from its last round.
 """
+import mmap
 import os
 import threading
 import time
@@ -37,17 +41,25 @@ from ..word2vec.training import _BLOCK_TOKENS, split_jobs
 
 _STREAM_SHIFT = 40  # job numbers of stream s start at s << 40
 STATE_FILE = "state.bin"
+OWNER_FILE = "owner"
 RULES = ("sum", "sqrt", "mean")
+CHECKPOINT_SIZES = 4
+CHECKPOINT_SECONDS = 60.0
+PEER_TIMEOUT = 600.0  # seconds a stream waits for another's round before giving up
+
+
+class Superseded(RuntimeError):
+    """The job's driver stopped it or another run took over its directory."""
 
 
 @dataclass(frozen=True)
 class Plan:
-    """What every round of one training job shares. ``streams``: per stream, the
+    """What every stream of one training job shares. ``streams``: per stream, the
     paths of its shards; ``stream_words``: per stream, its in-vocabulary tokens;
     ``counts``: int64 (V,) vocabulary counts; ``work_dir``: where the checkpoint
-    and the rounds' change files are; ``rule``: how changes merge (see
-    :func:`merge_changes`); ``threads``: per stream (default: its worker's
-    threads)."""
+    and the rounds' change files are; ``budget``: words per stream and round;
+    ``rule``: how changes merge (see :func:`merge_changes`); ``threads``: per
+    stream (default: its worker's threads)."""
     key: str
     streams: tuple
     stream_words: tuple
@@ -61,6 +73,7 @@ class Plan:
     epochs: int
     seed: int
     work_dir: str
+    budget: int
     rule: str = "sum"
     threads: int = None
 
@@ -71,6 +84,10 @@ class Plan:
     @property
     def state_path(self):
         return os.path.join(self.work_dir, STATE_FILE)
+
+    @property
+    def owner_path(self):
+        return os.path.join(self.work_dir, OWNER_FILE)
 
     def changes_path(self, round_number, stream):
         """The file of the rows stream ``stream`` changed in round ``round_number``."""
@@ -92,20 +109,35 @@ class Cursor:
     done: bool = False
 
 
-@dataclass
-class RoundResult:
-    """One stream's round: its new cursor, what it trained, the rows it changed in
-    both matrices and the bytes of its change file; ``train_seconds``: reading
-    and training, ``seconds``: the whole task (merge, diff and files included)."""
-    stream: int
-    cursor: Cursor
-    words: int
-    loss_sum: float
-    pairs: int
-    rows: int
-    bytes: int
-    train_seconds: float
-    seconds: float
+def start_progress(n_streams):
+    """The progress of a job before its first round."""
+    return {"round": 0, "epoch": 0, "cursors": [Cursor()] * n_streams, "epoch_loss": 0.0,
+            "epoch_pairs": 0, "epoch_losses": []}
+
+
+def active_streams(progress):
+    """The streams that train in the progress's round (those whose epoch is not done)."""
+    return [s for s, c in enumerate(progress["cursors"]) if not c.done]
+
+
+def advance(progress, reports):
+    """The progress after its round, from each stream's report of it (stream order;
+    None for a stream that did not train): cursors, losses, and a new epoch once
+    every stream is done with this one."""
+    cursors = list(progress["cursors"])
+    loss, pairs = progress["epoch_loss"], progress["epoch_pairs"]
+    for s, report in enumerate(reports):
+        if report is not None:
+            cursors[s] = report["cursor"]
+            loss += report["loss_sum"]
+            pairs += report["pairs"]
+    after = {**progress, "round": progress["round"] + 1, "cursors": cursors,
+             "epoch_loss": loss, "epoch_pairs": pairs}
+    if all(c.done for c in cursors):
+        after.update(epoch=progress["epoch"] + 1, cursors=[Cursor()] * len(cursors),
+                     epoch_loss=0.0, epoch_pairs=0,
+                     epoch_losses=progress["epoch_losses"] + [loss / max(pairs, 1)])
+    return after
 
 
 class _Stream:
@@ -154,79 +186,74 @@ def stream_words(paths):
     return total
 
 
-
-_REPLICAS = {}  # (plan key, stream) -> {"round", "start0", "start1", "syn0", "syn1", "changes"}
-
-
-def _replica(plan, stream, round_number, last):
-    """The stream's replica at the start of ``round_number``: its own, brought up to
-    date with the changes of round ``round_number - 1`` of the streams ``last``, or
-    built from the checkpoint. ``start0`` / ``start1`` hold the common weights,
-    ``syn0`` / ``syn1`` the copy the stream trains."""
-    key = (plan.key, stream)
-    replica = _REPLICAS.pop(key, None)  # a failed task leaves nothing half-updated behind
-    if replica is not None and replica["round"] == round_number - 1 and last is not None:
-        _merge_round(plan, round_number - 1, last, replica["start0"], replica["start1"],
-                     {stream: replica["changes"]}, (replica["syn0"], replica["syn1"]))
-    else:
-        start0, start1 = start_weights(plan, round_number, last)
-        replica = {"start0": start0, "start1": start1, "syn0": start0.copy(),
-                   "syn1": start1.copy()}
-    replica["round"], replica["changes"] = round_number, None
-    return replica
-
-
-def start_weights(plan, round_number, last):
-    """(syn0, syn1), the common weights at the start of ``round_number``, from the
-    checkpoint: as saved when it is of that round, else with the changes of the
-    round before merged (``last``: the streams that trained in it)."""
-    path = plan.state_path
+def train_stream(plan, stream):
+    """Run stream ``stream``'s part of the job from where the job stands to its end.
+    Returns a dict: ``train_seconds`` ((round, seconds) of each round this task trained
+    in: the reading and training), ``bytes`` (its change files' sizes), ``first_round``;
+    stream 0's also holds the final ``progress`` and ``syn0``, written with syn1 as
+    the final checkpoint."""
+    _leave_thread_pool()
+    replica = _rebuild(plan, stream)
+    first_round = replica["progress"]["round"]
+    threads = _threads(plan)
+    pool = ThreadPoolExecutor(threads) if threads > 1 else None
+    leader = stream == 0
+    seconds, sizes = [], []
+    checkpoint = None  # (thread, its round) while stream 0 writes one
+    since_checkpoint, checkpoint_time = 0, time.monotonic()
+    state_bytes = replica["start0"].nbytes + replica["start1"].nbytes
     try:
-        progress, syn0, syn1 = read_state(path)
-        found = progress["round"]
-    except (OSError, IndexError, ValueError) as error:
-        raise RuntimeError(f"{path}: cannot read the weights of round {round_number} "
-                           f"({error})") from None
-    if found == round_number - 1 and last is not None:
-        _merge_round(plan, found, last, syn0, syn1, {})
-    elif found != round_number:
-        raise RuntimeError(f"{path}: holds round {found}, round {round_number} needs it "
-                           "or the one before")
-    return syn0, syn1
+        while replica["progress"]["epoch"] < plan.epochs:
+            progress = replica["progress"]
+            number = progress["round"]
+            _check_owner(plan)
+            report, changes = None, no_changes(plan.dim)
+            if stream in active_streams(progress):
+                report, changes = _train_round(plan, stream, replica, pool)
+                seconds.append((number, report["train_seconds"]))
+            path = plan.changes_path(number, stream)
+            writer = threading.Thread(target=write_changes, args=(path, report, changes))
+            writer.start()
+            reports, found = _wait_for_round(plan, number, stream)
+            reports[stream], found[stream] = report, changes
+            if checkpoint is not None:  # the start weights change in the merge below
+                checkpoint[0].join()
+                if leader:
+                    _remove_rounds_before(plan, checkpoint[1])
+                checkpoint = None
+            _merge_all(plan, replica, found)
+            writer.join()
+            sizes.append(os.path.getsize(path))
+            since_checkpoint += sum(_changes_bytes(c) for c in found)
+            replica["progress"] = advance(progress, reports)
+            if leader and replica["progress"]["epoch"] < plan.epochs and (
+                    since_checkpoint >= CHECKPOINT_SIZES * state_bytes
+                    or time.monotonic() - checkpoint_time >= CHECKPOINT_SECONDS):
+                thread = threading.Thread(target=write_state, args=(
+                    plan.state_path, replica["progress"], replica["start0"], replica["start1"]))
+                thread.start()
+                checkpoint = (thread, replica["progress"]["round"])
+                since_checkpoint, checkpoint_time = 0, time.monotonic()
+    finally:
+        if checkpoint is not None:
+            checkpoint[0].join()
+        if pool is not None:
+            pool.shutdown()
+    result = {"stream": stream, "train_seconds": seconds, "bytes": sizes,
+              "first_round": first_round}
+    if leader:
+        _check_owner(plan)
+        write_state(plan.state_path, replica["progress"], replica["start0"], replica["start1"])
+        result.update(progress=replica["progress"], syn0=replica["start0"])
+    return result
 
 
-def _merge_round(plan, round_number, streams, syn0, syn1, known, copies=(None, None)):
-    """Merge the changes of ``streams`` in ``round_number`` into ``syn0`` / ``syn1`` (in
-    place, and into ``copies``), reading from their files those not in ``known``
-    (stream -> changes)."""
-    changes = [known[s] if known.get(s) is not None else read_changes(plan.changes_path(
-        round_number, s)) for s in sorted(streams)]
-    merge_changes(syn0, [(c[0], c[1]) for c in changes], plan.rule, copies[0])
-    merge_changes(syn1, [(c[2], c[3]) for c in changes], plan.rule, copies[1])
-
-
-def train_round(plan, stream, epoch, cursor, budget, round_number, last, checkpoint=None):
-    """Train stream ``stream`` from ``cursor`` until ``budget`` words are trained (whole
-    jobs) or its epoch ends, write the rows it changed to its change file, and
-    return its :class:`RoundResult`. ``last``: the streams that trained in the
-    round before (None in the first round and after a resume). ``checkpoint``: the
-    driver's progress at this round's start (:func:`write_state`), given to one
-    task of the round, which writes the checkpoint while it trains."""
-    from ..word2vec.training import skipgram_step
-    from ..word2vec.vocab import Vocabulary
-
+def _train_round(plan, stream, replica, pool):
+    """Train the stream's next ``plan.budget`` words (whole jobs) or to its epoch's end on
+    the replica's copy; returns (its report, its changes)."""
+    progress = replica["progress"]
+    epoch, cursor = progress["epoch"], progress["cursors"][stream]
     began = time.perf_counter()
-    replica = _replica(plan, stream, round_number, last)
-    syn0, syn1 = replica["syn0"], replica["syn1"]
-    writer = None
-    if checkpoint is not None:  # the common weights stay as they are until the next merge
-        writer = threading.Thread(target=write_state, args=(
-            plan.state_path, {**checkpoint, "round": round_number}, replica["start0"],
-            replica["start1"]))
-        writer.start()
-    trained_from = time.perf_counter()
-    vocab = Vocabulary([""] * len(plan.counts), plan.counts, min_count=1)
-    step = skipgram_step(syn0, syn1, vocab, plan.window, plan.negative, plan.sample, plan.seed)
     source = _Stream(plan.streams[stream])
     mine, everyone = plan.stream_words[stream], plan.train_words
     total = everyone * plan.epochs
@@ -239,7 +266,7 @@ def train_round(plan, stream, epoch, cursor, budget, round_number, last, checkpo
     start, read, job_in_block = cursor.start, cursor.read, cursor.job
     jobs, words_done, trained = cursor.jobs, cursor.words, 0
     done, planned = False, []
-    while trained < budget:  # the round's jobs, with their rates and random streams
+    while trained < plan.budget:  # the round's jobs, with their rates and random streams
         found = source.block(start, read)
         if found is None:
             done = True
@@ -247,7 +274,7 @@ def train_round(plan, stream, epoch, cursor, budget, round_number, last, checkpo
         block, next_start, next_read = found
         pieces = list(split_jobs(block))
         for job, words in pieces[job_in_block:]:
-            if trained >= budget:
+            if trained >= plan.budget:
                 break
             planned.append((job, rate(words_done), rate(words_done + words), epoch,
                             (stream << _STREAM_SHIFT) + jobs))
@@ -258,47 +285,129 @@ def train_round(plan, stream, epoch, cursor, budget, round_number, last, checkpo
         if job_in_block >= len(pieces):
             start, read, job_in_block = next_start, next_read, 0
     done = done or start >= source.size
-    threads = _threads(plan)
-    if threads == 1:  # in order: one stream is the single-threaded run
+    step = replica["step"]
+    if pool is None:  # in order: one stream is the single-threaded run
         results = [step(*job) for job in planned]
     else:  # the worker's threads share its replica, as the single-process trainer's do
-        with ThreadPoolExecutor(threads) as pool:
-            results = list(pool.map(lambda job: step(*job), planned))
-    train_seconds = time.perf_counter() - trained_from
-    changes = _changes(replica)
-    path = plan.changes_path(round_number, stream)
-    write_changes(path, changes)
-    if writer is not None:
-        writer.join()
-    replica["changes"] = changes
-    _REPLICAS[(plan.key, stream)] = replica
-    return RoundResult(stream, Cursor(start, read, job_in_block, jobs, words_done, done),
-                       trained, float(sum(r[1] for r in results)),
-                       int(sum(r[2] for r in results)), len(changes[0]) + len(changes[2]),
-                       os.path.getsize(path), train_seconds, time.perf_counter() - began)
+        results = list(pool.map(lambda job: step(*job), planned))
+    report = {"cursor": Cursor(start, read, job_in_block, jobs, words_done, done),
+              "words": trained, "loss_sum": float(sum(r[1] for r in results)),
+              "pairs": int(sum(r[2] for r in results)),
+              "train_seconds": time.perf_counter() - began}
+    return report, _changes(replica)
 
 
-def finish(plan, round_number, last, progress):
-    """After the last round: the common weights with its changes merged, written as the
-    final checkpoint with ``progress``; returns syn0."""
-    held = [k for k in sorted(_REPLICAS) if k[0] == plan.key
-            and _REPLICAS[k]["round"] == round_number - 1]
-    if held and last is not None:
-        replica = _REPLICAS[held[0]]
-        syn0, syn1 = replica["start0"], replica["start1"]
-        _merge_round(plan, round_number - 1, last, syn0, syn1,
-                     {held[0][1]: replica["changes"]})
-    else:
-        syn0, syn1 = start_weights(plan, round_number, last)
-    write_state(plan.state_path, {**progress, "round": round_number}, syn0, syn1)
-    forget(plan.key)
-    return syn0
+def _rebuild(plan, stream):
+    """The stream's replica at the job's last round: the checkpoint with every round
+    after it whose files are all there merged (retried when stream 0 replaces the
+    checkpoint and deletes older files meanwhile)."""
+    from ..word2vec.training import skipgram_step
+    from ..word2vec.vocab import Vocabulary
+
+    n = len(plan.streams)
+    for _ in range(5):
+        try:
+            progress, syn0, syn1 = read_state(plan.state_path)
+        except (OSError, IndexError, ValueError) as error:
+            raise RuntimeError(f"{plan.state_path}: cannot read the checkpoint ({error})") \
+                from None
+        replica = {"start0": syn0, "start1": syn1, "syn0": syn0.copy(), "syn1": syn1.copy(),
+                   "progress": progress}
+        try:
+            while progress["epoch"] < plan.epochs:
+                paths = [plan.changes_path(progress["round"], s) for s in range(n)]
+                if not all(os.path.exists(p) for p in paths):
+                    break
+                loaded = [read_changes(p) for p in paths]
+                _merge_all(plan, replica, [c for _, c in loaded])
+                progress = replica["progress"] = advance(progress, [r for r, _ in loaded])
+        except FileNotFoundError:
+            continue
+        vocab = Vocabulary([""] * len(plan.counts), plan.counts, min_count=1)
+        replica["step"] = skipgram_step(replica["syn0"], replica["syn1"], vocab, plan.window,
+                                        plan.negative, plan.sample, plan.seed)
+        return replica
+    raise RuntimeError(f"{plan.work_dir}: the checkpoint kept changing while stream "
+                       f"{stream} read it")
 
 
-def forget(key):
-    """Drop this process's replicas of the job ``key``."""
-    for k in [k for k in _REPLICAS if k[0] == key]:
-        del _REPLICAS[k]
+def _merge_all(plan, replica, changes):
+    """Merge the streams' changes of a round (stream order) into the replica's start
+    weights and its trained copy."""
+    for table, copy, part in (("start0", "syn0", 0), ("start1", "syn1", 2)):
+        merge_changes(replica[table], [(c[part], c[part + 1]) for c in changes],
+                      plan.rule, replica[copy])
+
+
+def _wait_for_round(plan, number, stream):
+    """The other streams' (reports, changes) of round ``number`` (lists in stream order,
+    None at ``stream``), read as their files appear."""
+    n = len(plan.streams)
+    reports, found = [None] * n, [None] * n
+    waiting = [s for s in range(n) if s != stream]
+    last_arrival = checked = time.monotonic()
+    while waiting:
+        for s in list(waiting):
+            path = plan.changes_path(number, s)
+            if os.path.exists(path):
+                reports[s], found[s] = read_changes(path)
+                waiting.remove(s)
+                last_arrival = time.monotonic()
+        if waiting:
+            time.sleep(0.0005)
+            now = time.monotonic()
+            if now - checked > 0.1:
+                _check_owner(plan)
+                checked = now
+                if now - last_arrival > PEER_TIMEOUT:
+                    raise RuntimeError(f"stream {waiting[0]}'s round {number} did not arrive "
+                                       f"in {PEER_TIMEOUT:.0f} s")
+    return reports, found
+
+
+def _check_owner(plan):
+    """Superseded unless the job directory still belongs to this run."""
+    try:
+        with open(plan.owner_path, encoding="utf-8") as f:
+            owner = f.read()
+    except OSError:
+        owner = ""
+    if owner != plan.key:
+        raise Superseded(f"{plan.work_dir}: the job was stopped or another run took over")
+
+
+def claim(work_dir, key):
+    """Make ``key`` the owner of the job directory (streams of earlier runs stop)."""
+    path = os.path.join(work_dir, OWNER_FILE)
+    with open(path + ".writing", "w", encoding="utf-8") as f:
+        f.write(key)
+    os.replace(path + ".writing", path)
+
+
+def _remove_rounds_before(plan, number):
+    """Delete the change files of the rounds before ``number`` (the checkpoint's)."""
+    folder = os.path.join(plan.work_dir, "rounds")
+    for name in os.listdir(folder):
+        if name.startswith("round-") and name.endswith(".bin") and int(name[6:12]) < number:
+            try:
+                os.remove(os.path.join(folder, name))
+            except FileNotFoundError:
+                pass
+
+
+def _changes_bytes(changes):
+    return sum(a.nbytes for a in changes)
+
+
+def _leave_thread_pool():
+    """In a Dask worker, leave its pool of task threads: the stream waits for the
+    others' rounds, which a retried task may need a thread of this worker for."""
+    try:
+        from distributed import get_worker, secede
+        get_worker()
+    except (ImportError, ValueError):
+        return
+    secede()
 
 
 def _changes(replica):
@@ -320,7 +429,7 @@ def _changes(replica):
 
 
 def _threads(plan):
-    """Threads a round trains with: ``plan.threads``, else the worker's (the threads
+    """Threads a stream trains with: ``plan.threads``, else the worker's (the threads
     Dask gives it), else 1."""
     if plan.threads:
         return int(plan.threads)
@@ -365,24 +474,60 @@ def merge_changes(table, changes, rule="sum", copy=None):
     return union[:k]
 
 
-def write_changes(path, changes):
-    """Write a stream's (rows0, values0, rows1, values1) atomically: four .npy arrays
-    one after the other (no zip: its checksums cost more than the copy)."""
+def write_changes(path, report, changes):
+    """Write a stream's round atomically: its report (None when it did not train) and its
+    (rows0, values0, rows1, values1), as .npy arrays one after the other (no zip:
+    its checksums cost more than the copy)."""
     os.makedirs(os.path.dirname(path), exist_ok=True)
+    counters = np.zeros(9, np.int64)
+    figures = np.zeros(2, np.float64)
+    if report is not None:
+        c = report["cursor"]
+        counters[:] = (1, c.start, c.read, c.job, c.jobs, c.words, c.done, report["words"],
+                       report["pairs"])
+        figures[:] = (report["loss_sum"], report["train_seconds"])
     temporary = path + ".writing"
     with open(temporary, "wb") as f:
-        for array in changes:
+        for array in (counters, figures, *changes):
             np.save(f, array)
     os.replace(temporary, path)
 
 
+_HEADER_READERS = {(1, 0): np.lib.format.read_array_header_1_0,
+                   (2, 0): np.lib.format.read_array_header_2_0}
+
+
 def read_changes(path):
-    """(rows0, values0, rows1, values1) of a change file."""
+    """(report or None, (rows0, values0, rows1, values1)) of a stream's round file,
+    the arrays mapped from it rather than copied (FileNotFoundError when it is not
+    there)."""
     try:
         with open(path, "rb") as f:
-            return tuple(np.load(f) for _ in range(4))
-    except (OSError, ValueError) as error:
+            mapped = mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_COPY)
+            arrays = []
+            for _ in range(6):
+                header = _HEADER_READERS[np.lib.format.read_magic(f)]
+                shape, _, dtype = header(f)
+                count = int(np.prod(shape))
+                arrays.append(np.frombuffer(mapped, dtype, count, f.tell()).reshape(shape))
+                f.seek(f.tell() + count * dtype.itemsize)
+    except FileNotFoundError:
+        raise
+    except (OSError, ValueError, KeyError) as error:
         raise RuntimeError(f"{path}: cannot read a stream's changes ({error})") from None
+    counters, figures, *changes = arrays
+    report = None
+    if counters[0]:
+        report = {"cursor": Cursor(*map(int, counters[1:6]), bool(counters[6])),
+                  "words": int(counters[7]), "pairs": int(counters[8]),
+                  "loss_sum": float(figures[0]), "train_seconds": float(figures[1])}
+    return report, tuple(changes)
+
+
+def no_changes(dim):
+    """The changes of a stream that did not train."""
+    return (np.zeros(0, np.int32), np.zeros((0, dim), np.float32), np.zeros(0, np.int32),
+            np.zeros((0, dim), np.float32))
 
 
 def write_state(path, progress, syn0, syn1):
