@@ -3,6 +3,8 @@ the single-threaded run bit for bit (also after a lost worker or a resume), two
 streams learn the sample's word families."""
 import os
 import signal
+import subprocess
+import sys
 import time
 from pathlib import Path
 
@@ -45,36 +47,78 @@ def test_one_stream_is_the_single_threaded_run_bit_for_bit(client, local, tmp_pa
     assert vectors.stats.rounds > 4 and len(vectors.stats.epoch_losses) == 2
 
 
-def test_two_streams_learn_the_sample_families(client, tmp_path):
-    vectors = train_skipgram(client, [CORPUS], str(tmp_path), seed=3, sync_words=20_000,
-                             block_bytes=30_000)
+TWO = {"seed": 3, "sync_words": 20_000, "block_bytes": 30_000}
+
+
+@pytest.fixture(scope="module")
+def two_streams(client, tmp_path_factory):
+    return train_skipgram(client, [CORPUS], str(tmp_path_factory.mktemp("two")), **TWO)
+
+
+def test_two_streams_learn_the_sample_families(two_streams):
+    vectors = two_streams
     assert vectors.stats.streams == 2 and vectors.stats.rounds >= 10
     neighbours = [w for w, _ in vectors.most_similar("cat", topn=5)]
     assert len(set(neighbours) & ANIMALS) >= 4, neighbours
     assert vectors.stats.bytes_per_round > 0 and 0 < vectors.stats.sync_share < 1
 
 
-def test_a_lost_worker_changes_nothing(client, local, tmp_path):
-    """The worker holding the stream's replica dies before round 3: the round is run
-    by the other worker from the snapshot, and the result is the same bits."""
-    killed = []
-
+def _killer(client, stream, at_round, killed):
+    """on_round: SIGKILL the worker process running ``stream`` as round ``at_round`` trains."""
     def kill(number):
-        if number == 3:
-            holder = sorted(client.scheduler_info()["workers"])[0]
+        if number == at_round and not killed:
+            holder = sorted(client.scheduler_info()["workers"])[stream]
             pid = client.run(os.getpid, workers=[holder])[holder]
             os.kill(pid, signal.SIGKILL)
             killed.append(holder)
+    return kill
 
-    vectors = train_skipgram(client, [CORPUS], str(tmp_path), streams=1, sync_words=30_000,
-                             on_round=kill, **SMALL)
-    np.testing.assert_array_equal(vectors.vectors, local.vectors)
-    assert killed
+
+def _wait_for_restart(client, killed):
     deadline = time.monotonic() + 60  # the scheduler notices the death, the nanny restarts
     while killed[0] in client.scheduler_info()["workers"] and time.monotonic() < deadline:
         time.sleep(0.1)
     assert killed[0] not in client.scheduler_info()["workers"]
     client.wait_for_workers(2, timeout=60)
+
+
+def test_a_worker_killed_during_a_round_changes_nothing(client, local, tmp_path):
+    """The worker running the only stream dies while round 3 trains: Dask runs the
+    stream again on the other worker, which rebuilds round 3 from the checkpoint and
+    the change files; the result is the same bits."""
+    killed = []
+    vectors = train_skipgram(client, [CORPUS], str(tmp_path), streams=1, sync_words=30_000,
+                             on_round=_killer(client, 0, 3, killed), **SMALL)
+    assert killed
+    np.testing.assert_array_equal(vectors.vectors, local.vectors)
+    _wait_for_restart(client, killed)
+
+
+def test_two_streams_lose_a_worker_and_end_as_the_whole_run(client, two_streams, tmp_path):
+    killed = []
+    vectors = train_skipgram(client, [CORPUS], str(tmp_path), on_round=_killer(client, 1, 4, killed),
+                             **TWO)
+    assert killed
+    np.testing.assert_array_equal(vectors.vectors, two_streams.vectors)
+    _wait_for_restart(client, killed)
+
+
+def test_resume_after_the_client_process_is_killed_ends_as_the_whole_run(client, two_streams,
+                                                                         tmp_path):
+    """A client process SIGKILLed during round 4 leaves its streams running; the resumed
+    run takes the directory over from them and ends with the uninterrupted run's bits."""
+    script = (
+        "import os, signal, distributed\n"
+        "from textembed.distributed.dask_training import train_skipgram\n"
+        "def die(number):\n"
+        "    if number == 4:\n"
+        "        os.kill(os.getpid(), signal.SIGKILL)\n"
+        f"with distributed.Client({client.scheduler.address!r}) as client:\n"
+        f"    train_skipgram(client, [{CORPUS!r}], {str(tmp_path)!r}, on_round=die, **{TWO!r})\n")
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, timeout=300)
+    assert done.returncode == -signal.SIGKILL, done.stderr.decode()[-2000:]
+    vectors = train_skipgram(client, [CORPUS], str(tmp_path), resume=True, **TWO)
+    np.testing.assert_array_equal(vectors.vectors, two_streams.vectors)
 
 
 def test_resume_after_a_lost_client_ends_as_the_whole_run(client, local, tmp_path):

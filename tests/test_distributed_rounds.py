@@ -173,3 +173,29 @@ def test_the_changes_are_the_rows_that_differ_from_the_start_with_their_values()
     rows0, values0, rows1, values1 = _changes(replica)
     assert rows0.tolist() == [1, 4] and len(rows1) == 0 and values1.shape == (0, 4)
     np.testing.assert_array_equal(values0, trained[[1, 4]])
+
+
+def test_a_matrix_nearly_all_changed_is_sent_whole_and_merges_to_the_same_bits():
+    """Under the sum rule a row sent unchanged adds an exact zero, so sending syn1
+    whole (no row comparison) gives what sending its changed rows gives."""
+    from textembed.distributed.rounds import RECHECK_ROUNDS, _changes
+
+    rng = np.random.default_rng(3)
+    start = rng.normal(size=(40, 5)).astype(np.float32)
+    replica = {"start0": start[:4].copy(), "syn0": start[:4].copy(), "start1": start.copy(),
+               "syn1": start.copy()}
+    replica["syn1"][1:] += 1.0  # 39 of 40 rows: over the share that is sent whole
+    rows = _changes(replica, may_send_whole=True)[2]
+    assert rows.tolist() == list(range(1, 40))  # compared the first time
+    sent = _changes(replica, may_send_whole=True)
+    assert len(sent[2]) == 40 and sent[3] is replica["syn1"]
+    assert len(_changes(replica, may_send_whole=False)[2]) == 39
+    other_rows = np.array([0, 5, 7], np.int32)
+    other = (other_rows, (start[other_rows] - 2.0).astype(np.float32))
+    whole, diffed = start.copy(), start.copy()
+    merge_changes(whole, [(sent[2], sent[3]), other], "sum")
+    merge_changes(diffed, [(np.arange(1, 40, dtype=np.int32), replica["syn1"][1:]), other], "sum")
+    np.testing.assert_array_equal(whole, diffed)
+    for _ in range(RECHECK_ROUNDS):
+        assert len(_changes(replica, may_send_whole=True)[2]) == 40
+    assert len(_changes(replica, may_send_whole=True)[2]) == 39  # then compared again

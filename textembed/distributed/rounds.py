@@ -45,6 +45,8 @@ OWNER_FILE = "owner"
 RULES = ("sum", "sqrt", "mean")
 CHECKPOINT_SIZES = 4
 CHECKPOINT_SECONDS = 60.0
+WHOLE_SHARE = 0.9  # of a matrix's rows changed in a round: send it whole (see _changes)
+RECHECK_ROUNDS = 8
 PEER_TIMEOUT = 600.0  # seconds a stream waits for another's round before giving up
 
 
@@ -212,8 +214,7 @@ def train_stream(plan, stream):
                 report, changes = _train_round(plan, stream, replica, pool)
                 seconds.append((number, report["train_seconds"]))
             path = plan.changes_path(number, stream)
-            writer = threading.Thread(target=write_changes, args=(path, report, changes))
-            writer.start()
+            write_changes(path, report, changes)
             reports, found = _wait_for_round(plan, number, stream)
             reports[stream], found[stream] = report, changes
             if checkpoint is not None:  # the start weights change in the merge below
@@ -222,7 +223,6 @@ def train_stream(plan, stream):
                     _remove_rounds_before(plan, checkpoint[1])
                 checkpoint = None
             _merge_all(plan, replica, found)
-            writer.join()
             sizes.append(os.path.getsize(path))
             since_checkpoint += sum(_changes_bytes(c) for c in found)
             replica["progress"] = advance(progress, reports)
@@ -294,7 +294,7 @@ def _train_round(plan, stream, replica, pool):
               "words": trained, "loss_sum": float(sum(r[1] for r in results)),
               "pairs": int(sum(r[2] for r in results)),
               "train_seconds": time.perf_counter() - began}
-    return report, _changes(replica)
+    return report, _changes(replica, may_send_whole=plan.rule == "sum")
 
 
 def _rebuild(plan, stream):
@@ -410,20 +410,32 @@ def _leave_thread_pool():
     secede()
 
 
-def _changes(replica):
+def _changes(replica, may_send_whole=False):
     """(rows0, values0, rows1, values1): the int32 rows of the trained copies that
     differ from the round's start, and their float32 values (views of buffers the
-    replica keeps from round to round)."""
+    replica keeps from round to round). With ``may_send_whole`` (the sum rule, where
+    a row sent unchanged adds an exact zero), a matrix whose last comparison found
+    :data:`WHOLE_SHARE` of its rows changed is sent whole, as it is, without
+    comparing it again for :data:`RECHECK_ROUNDS` rounds."""
     from ..kernels.merge_kernels import extract_changes
 
     found = []
+    shares = replica.setdefault("changed_share", {})
+    buffers = replica.setdefault("buffers", {})
     for trained, start in (("syn0", "start0"), ("syn1", "start1")):
         table = replica[trained]
-        buffers = replica.setdefault("buffers", {})
+        share, age = shares.get(trained, (0.0, 0))
+        if may_send_whole and share >= WHOLE_SHARE and age < RECHECK_ROUNDS:
+            if "all_rows" not in buffers:
+                buffers["all_rows"] = np.arange(table.shape[0], dtype=np.int32)
+            shares[trained] = (share, age + 1)
+            found += [buffers["all_rows"], table]
+            continue
         if trained not in buffers:
             buffers[trained] = (np.empty(table.shape[0], np.int32), np.empty_like(table))
         rows, values = buffers[trained]
         k = extract_changes(table, replica[start], rows, values)
+        shares[trained] = (k / max(table.shape[0], 1), 0)
         found += [rows[:k], values[:k]]
     return tuple(found)
 
@@ -486,10 +498,20 @@ def write_changes(path, report, changes):
         counters[:] = (1, c.start, c.read, c.job, c.jobs, c.words, c.done, report["words"],
                        report["pairs"])
         figures[:] = (report["loss_sum"], report["train_seconds"])
+    _write_arrays(path, (counters, figures, *changes))
+
+
+def _write_arrays(path, arrays):
+    """Write ``arrays`` to ``path`` atomically as .npy arrays one after the other (what
+    np.save writes, at the speed of tofile: np.save copies large arrays in chunks)."""
     temporary = path + ".writing"
     with open(temporary, "wb") as f:
-        for array in (counters, figures, *changes):
-            np.save(f, array)
+        for array in arrays:
+            array = np.ascontiguousarray(array)
+            np.lib.format.write_array_header_1_0(
+                f, np.lib.format.header_data_from_array_1_0(array))
+            f.flush()
+            array.tofile(f)
     os.replace(temporary, path)
 
 
@@ -538,12 +560,8 @@ def write_state(path, progress, syn0, syn1):
                         for c in progress["cursors"]], np.int64).reshape(-1, 6)
     counters = np.array([progress["round"], progress["epoch"], progress["epoch_pairs"]],
                         np.int64)
-    temporary = path + ".writing"
-    with open(temporary, "wb") as f:
-        for array in (counters, np.array([progress["epoch_loss"]], np.float64),
-                      np.array(progress["epoch_losses"], np.float64), cursors, syn0, syn1):
-            np.save(f, array)
-    os.replace(temporary, path)
+    _write_arrays(path, (counters, np.array([progress["epoch_loss"]], np.float64),
+                         np.array(progress["epoch_losses"], np.float64), cursors, syn0, syn1))
 
 
 def read_state(path, weights=True):
