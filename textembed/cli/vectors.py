@@ -134,7 +134,7 @@ def _default_vectors_path(corpus, format_):
 @engine_options("train")
 @click.option("--sync-words", type=click.IntRange(min=1000), default=None,
               help="With --engine dask: words each worker trains between two merges "
-                   "[250,000].")
+                   "[300,000].")
 @click.option("--checkpoint", "checkpoint_dir", default=None, metavar="DIR",
               help="With --engine dask: where the job keeps its shards of word ids and its "
                    "state after every round (every worker must reach it); the same command "

@@ -17,6 +17,7 @@ with ``resume=True`` on the same directory (after a lost client or a
 whole-cluster failure), continue from the last round whose files are all there
 and end as the uninterrupted run would have.
 """
+import hashlib
 import json
 import os
 import shutil
@@ -31,14 +32,17 @@ from . import dask_driver, inputs, rounds
 
 # Words each stream trains between two merges, and how the changes merge: summed, as
 # the threads of one process add theirs to one matrix, which the rounds approach as
-# they shrink. Measured on the benchmark corpus (2 streams, 5 epochs, seed 1; WS353,
-# SimLex-999, analogies; one process with 2 threads: 0.645, 0.398, 0.195):
-#   250k words, sum: 0.650, 0.381, 0.193    250k, sqrt: 0.627, 0.367, 0.189
-#   350k words, sum: 0.642, 0.374, 0.196    500k, sum: 0.630, 0.359, 0.176
-#   1M words, sum: 0.612, 0.372, 0.182      1M, sqrt: 0.614, 0.369, 0.199
-#   2M words, sqrt: 0.611, 0.368, 0.185     2M, mean: 0.571, 0.355, 0.182
-# Larger rounds cost less synchronising but drift further from the one-process run.
-SYNC_WORDS = 250_000
+# they shrink. Measured on the benchmark corpus (2 streams, 5 epochs; WS353,
+# SimLex-999, analogies, against one process with 2 threads of the same seed):
+#   seeds 1-3, one process: 0.651, 0.390, 0.204 (means)
+#   250k words, sum: 0.647, 0.377, 0.194    300k words, sum: 0.647, 0.384, 0.193
+#   seed 1 alone (one process 0.645, 0.398, 0.195):
+#   250k, sqrt: 0.627, 0.367, 0.189         350k, sum: 0.642, 0.374, 0.196
+#   500k, sum: 0.630, 0.359, 0.176          1M, sum: 0.612, 0.372, 0.182
+#   1M, sqrt: 0.614, 0.369, 0.199           2M, sqrt: 0.611, 0.368, 0.185
+# Larger rounds cost less synchronising but drift further from the one-process run;
+# 250k and 300k differ by less than seeds do.
+SYNC_WORDS = 300_000
 MERGE_RULE = "sum"
 _SETTINGS = ("dim", "window", "negative", "min_count", "sample", "epochs", "alpha",
              "min_alpha", "seed", "max_vocab", "sync_words", "tokenizer", "lower", "merge_rule")
@@ -102,18 +106,20 @@ def train_skipgram(client, input_urls, work_dir, dim=_SG["dim"], window=_SG["win
                                             for group in paths],
                                 "stream_words": list(stream_words), "totals": totals})
         progress = rounds.start_progress(len(paths))
-        shutil.rmtree(os.path.join(work_dir, "rounds"), ignore_errors=True)
         rounds.write_state(state_path, progress, *initial_weights(len(words), dim, seed))
     # a key of this run alone: replicas left in the workers by another run are never used
     plan = rounds.Plan(key=f"{os.path.abspath(work_dir)}:{uuid.uuid4().hex}", streams=paths,
                        stream_words=stream_words, counts=counts, dim=dim, window=window,
                        negative=negative, sample=sample, alpha=alpha, min_alpha=min_alpha,
                        epochs=epochs, seed=seed, work_dir=work_dir, budget=sync_words,
+                       exchange_dir=_exchange_dir(client, work_dir, len(words) * dim * 8),
                        rule=settings["merge_rule"])
+    if not resume:  # change files of an earlier job in this directory are not this one's
+        shutil.rmtree(plan.rounds_dir, ignore_errors=True)
     rounds.claim(work_dir, plan.key)
     setup_seconds = time.perf_counter() - started
     progress, syn0, cost = _run_rounds(client, plan, on_round)
-    shutil.rmtree(os.path.join(work_dir, "rounds"), ignore_errors=True)
+    shutil.rmtree(plan.rounds_dir, ignore_errors=True)
     wall = time.perf_counter() - started
     vectors = WordVectors(words, syn0, counts=counts, pruned=pruned, min_count=min_count)
     losses = progress["epoch_losses"]
@@ -170,11 +176,40 @@ def _run_rounds(client, plan, on_round):
         "rounds": leader["progress"]["round"] - leader["first_round"]}
 
 
+def _exchange_dir(client, work_dir, state_bytes, shared_memory="/dev/shm"):
+    """Where the streams exchange their change files: when every worker sees this
+    machine's shared memory (a LocalCluster, or workers all on this machine) and it
+    holds what a job keeps there, a directory in it named after ``work_dir`` (so
+    a resumed job finds it); else ``work_dir``/rounds. Change files live for a few
+    rounds only: on a disk, the kernel starts writing them out and the rounds slow
+    down (3x on this project's benchmark machine)."""
+    needed = (rounds.CHECKPOINT_SIZES + 2 * len(client.scheduler_info()["workers"]) + 2) \
+        * state_bytes
+    try:
+        if shutil.disk_usage(shared_memory).free < needed:
+            return None
+        name = hashlib.sha1(os.path.abspath(work_dir).encode()).hexdigest()[:16]
+        folder = os.path.join(shared_memory, f"textembed-rounds-{name}")
+        os.makedirs(folder, exist_ok=True)
+        probe = os.path.join(folder, f"probe-{uuid.uuid4().hex}")
+        open(probe, "wb").close()
+    except OSError:
+        return None
+    try:
+        seen = client.run(os.path.exists, probe)
+    finally:
+        os.remove(probe)
+    if seen and all(seen.values()):
+        return folder
+    shutil.rmtree(folder, ignore_errors=True)
+    return None
+
+
 def _report_rounds(plan, seen, on_round):
     """Call ``on_round`` for the rounds begun since ``seen`` (the last reported); returns
     the last one now."""
     try:
-        names = os.listdir(os.path.join(plan.work_dir, "rounds"))
+        names = os.listdir(plan.rounds_dir)
     except FileNotFoundError:
         names = []
     finished = {}

@@ -43,7 +43,7 @@ _STREAM_SHIFT = 40  # job numbers of stream s start at s << 40
 STATE_FILE = "state.bin"
 OWNER_FILE = "owner"
 RULES = ("sum", "sqrt", "mean")
-CHECKPOINT_SIZES = 4
+CHECKPOINT_SIZES = 8
 CHECKPOINT_SECONDS = 60.0
 WHOLE_SHARE = 0.9  # of a matrix's rows changed in a round: send it whole (see _changes)
 RECHECK_ROUNDS = 8
@@ -59,7 +59,8 @@ class Plan:
     """What every stream of one training job shares. ``streams``: per stream, the
     paths of its shards; ``stream_words``: per stream, its in-vocabulary tokens;
     ``counts``: int64 (V,) vocabulary counts; ``work_dir``: where the checkpoint
-    and the rounds' change files are; ``budget``: words per stream and round;
+    is; ``exchange_dir``: where the rounds' change files are (default
+    ``work_dir``/rounds); ``budget``: words per stream and round;
     ``rule``: how changes merge (see :func:`merge_changes`); ``threads``: per
     stream (default: its worker's threads)."""
     key: str
@@ -76,6 +77,7 @@ class Plan:
     seed: int
     work_dir: str
     budget: int
+    exchange_dir: str = None
     rule: str = "sum"
     threads: int = None
 
@@ -91,10 +93,13 @@ class Plan:
     def owner_path(self):
         return os.path.join(self.work_dir, OWNER_FILE)
 
+    @property
+    def rounds_dir(self):
+        return self.exchange_dir or os.path.join(self.work_dir, "rounds")
+
     def changes_path(self, round_number, stream):
         """The file of the rows stream ``stream`` changed in round ``round_number``."""
-        return os.path.join(self.work_dir, "rounds",
-                            f"round-{round_number:06d}-stream-{stream:04d}.bin")
+        return os.path.join(self.rounds_dir, f"round-{round_number:06d}-stream-{stream:04d}.bin")
 
 
 @dataclass(frozen=True)
@@ -294,7 +299,13 @@ def _train_round(plan, stream, replica, pool):
               "words": trained, "loss_sum": float(sum(r[1] for r in results)),
               "pairs": int(sum(r[2] for r in results)),
               "train_seconds": time.perf_counter() - began}
-    return report, _changes(replica, may_send_whole=plan.rule == "sum")
+    if plan.rule == "sum":  # the rows of syn0 a round can change: the words it read
+        seen = np.zeros(len(plan.counts), np.bool_)
+        for job in planned:
+            seen[job[0][job[0] >= 0]] = True
+        return report, _changes(replica, may_send_whole=True,
+                                read_rows=np.flatnonzero(seen).astype(np.int32))
+    return report, _changes(replica)
 
 
 def _rebuild(plan, stream):
@@ -386,7 +397,7 @@ def claim(work_dir, key):
 
 def _remove_rounds_before(plan, number):
     """Delete the change files of the rounds before ``number`` (the checkpoint's)."""
-    folder = os.path.join(plan.work_dir, "rounds")
+    folder = plan.rounds_dir
     for name in os.listdir(folder):
         if name.startswith("round-") and name.endswith(".bin") and int(name[6:12]) < number:
             try:
@@ -410,13 +421,15 @@ def _leave_thread_pool():
     secede()
 
 
-def _changes(replica, may_send_whole=False):
+def _changes(replica, may_send_whole=False, read_rows=None):
     """(rows0, values0, rows1, values1): the int32 rows of the trained copies that
     differ from the round's start, and their float32 values (views of buffers the
     replica keeps from round to round). With ``may_send_whole`` (the sum rule, where
     a row sent unchanged adds an exact zero), a matrix whose last comparison found
     :data:`WHOLE_SHARE` of its rows changed is sent whole, as it is, without
-    comparing it again for :data:`RECHECK_ROUNDS` rounds."""
+    comparing it again for :data:`RECHECK_ROUNDS` rounds, and ``read_rows`` (int32,
+    ascending: the words the round read, a superset of the syn0 rows it changed)
+    are syn0's rows, copied without comparing them."""
     from ..kernels.merge_kernels import extract_changes
 
     found = []
@@ -434,6 +447,12 @@ def _changes(replica, may_send_whole=False):
         if trained not in buffers:
             buffers[trained] = (np.empty(table.shape[0], np.int32), np.empty_like(table))
         rows, values = buffers[trained]
+        if may_send_whole and read_rows is not None and trained == "syn0":
+            k = len(read_rows)
+            rows[:k] = read_rows
+            np.take(table, read_rows, axis=0, out=values[:k], mode="clip")  # "raise" buffers
+            found += [rows[:k], values[:k]]
+            continue
         k = extract_changes(table, replica[start], rows, values)
         shares[trained] = (k / max(table.shape[0], 1), 0)
         found += [rows[:k], values[:k]]
