@@ -63,6 +63,15 @@ def test_two_streams_learn_the_sample_families(two_streams):
     assert vectors.stats.bytes_per_round > 0 and 0 < vectors.stats.sync_share < 1
 
 
+def test_the_progress_bar_counts_the_training_words(client, tmp_path, capsys):
+    vectors = train_skipgram(client, [CORPUS], str(tmp_path), progress=True, **TWO)
+    err = capsys.readouterr().err
+    assert "training" in err and "loss=" in err and "epoch=5/5" in err, err[-500:]
+    total = vectors.stats.train_words * 5
+    shown = f"{total / 1e3:.0f}k" if total < 1e6 else None
+    assert shown is None or f"/{shown}" in err, err[-300:]
+
+
 def _killer(client, stream, at_round, killed):
     """on_round: SIGKILL the worker process running ``stream`` as round ``at_round`` trains."""
     def kill(number):
@@ -138,3 +147,31 @@ def test_resume_after_a_lost_client_ends_as_the_whole_run(client, local, tmp_pat
     with pytest.raises(InputError, match="other settings .*dim 100, now 50"):
         train_skipgram(client, [CORPUS], str(tmp_path), streams=1, sync_words=30_000,
                        resume=True, dim=50, seed=3, epochs=2, block_bytes=30_000)
+
+
+class _FakeClient:
+    """What _exchange_dir asks of a client: its workers, and whether each sees a path."""
+
+    def __init__(self, sees):
+        self.sees = sees
+
+    def scheduler_info(self):
+        return {"workers": {"tcp://a:1": {}, "tcp://b:2": {}}}
+
+    def run(self, function, path):
+        return {"tcp://a:1": function(path), "tcp://b:2": self.sees and function(path)}
+
+
+def test_the_rounds_go_through_shared_memory_only_where_every_worker_sees_it(tmp_path):
+    from textembed.distributed.dask_training import _exchange_dir
+
+    shared = tmp_path / "shm"
+    shared.mkdir()
+    work = str(tmp_path / "job")
+    folder = _exchange_dir(_FakeClient(True), work, 1000, str(shared))
+    assert folder is not None and folder.startswith(str(shared)) and os.listdir(folder) == []
+    assert _exchange_dir(_FakeClient(True), work, 1000, str(shared)) == folder  # resumable
+    assert _exchange_dir(_FakeClient(False), work, 1000, str(shared)) is None
+    assert os.listdir(shared) == []  # the folder a worker could not see is gone
+    assert _exchange_dir(_FakeClient(True), work, 1 << 60, str(shared)) is None  # no room
+    assert _exchange_dir(_FakeClient(True), work, 1000, str(tmp_path / "absent")) is None

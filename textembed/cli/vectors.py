@@ -325,7 +325,8 @@ def _train_on_dask(corpus, given, epochs, seed, max_vocab, encoding, scheduler, 
             sample=settings["sample"], epochs=epochs, alpha=settings["alpha"],
             min_alpha=settings["min_alpha"], seed=0 if seed is None else seed,
             max_vocab=max_vocab, sync_words=sync_words or SYNC_WORDS, encoding=encoding,
-            tokenizer=settings["tokenizer"], lower=settings["lower"], resume=resume)
+            tokenizer=settings["tokenizer"], lower=settings["lower"], resume=resume,
+            progress=not quiet and stderr_is_terminal())
 
 
 def _pruned_note(stats):

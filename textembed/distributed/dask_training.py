@@ -28,6 +28,7 @@ import numpy as np
 
 from .._defaults import SKIPGRAM_DEFAULTS as _SG
 from ..io import InputError
+from ..word2vec.training import _Progress
 from . import dask_driver, inputs, rounds
 
 # Words each stream trains between two merges, and how the changes merge: summed, as
@@ -53,15 +54,16 @@ def train_skipgram(client, input_urls, work_dir, dim=_SG["dim"], window=_SG["win
                    epochs=_SG["epochs"], alpha=_SG["alpha"], min_alpha=_SG["min_alpha"], seed=1,
                    max_vocab=None, streams=None, sync_words=SYNC_WORDS, encoding="utf-8",
                    tokenizer="keras", lower=True, block_bytes=None, resume=False,
-                   on_round=None, merge_rule=None):
+                   on_round=None, merge_rule=None, progress=False):
     """Skip-gram vectors trained on the cluster; returns a WordVectors whose ``stats``
     also say what the rounds cost (``rounds``, ``sync_seconds``, ``sync_share``,
     ``bytes_per_round``). ``streams``: how many train at once (default: one per
     worker); ``block_bytes``: the size of the corpus's partitions (default: the
     corpus cut in four per worker, at most :data:`.inputs.BLOCK_BYTES`);
-    ``on_round(number)``: called before each round is sent out; ``merge_rule``: how
-    the streams' changes merge (default :data:`MERGE_RULE`, see
-    :func:`.rounds.merge_changes`)."""
+    ``on_round(number)``: called as each round starts; ``merge_rule``: how the
+    streams' changes merge (default :data:`MERGE_RULE`, see
+    :func:`.rounds.merge_changes`); ``progress``: a bar on standard error over the
+    training words (epoch, learning rate, loss)."""
     from ..word2vec.training import TrainingStats, initial_weights
     from ..word2vec.vectors import WordVectors
 
@@ -79,7 +81,7 @@ def train_skipgram(client, input_urls, work_dir, dim=_SG["dim"], window=_SG["win
         paths = tuple(tuple(os.path.join(work_dir, n) for n in names)
                       for names in saved["streams"])
         stream_words, totals = tuple(saved["stream_words"]), saved["totals"]
-        progress = _read_progress(state_path, len(paths))
+        standing = _read_progress(state_path, len(paths))
         pruned = None  # the words below min_count are not kept in the checkpoint
     else:
         if block_bytes is None:
@@ -105,8 +107,8 @@ def train_skipgram(client, input_urls, work_dir, dim=_SG["dim"], window=_SG["win
                                 "streams": [[os.path.basename(p) for p in group]
                                             for group in paths],
                                 "stream_words": list(stream_words), "totals": totals})
-        progress = rounds.start_progress(len(paths))
-        rounds.write_state(state_path, progress, *initial_weights(len(words), dim, seed))
+        standing = rounds.start_progress(len(paths))
+        rounds.write_state(state_path, standing, *initial_weights(len(words), dim, seed))
     # a key of this run alone: replicas left in the workers by another run are never used
     plan = rounds.Plan(key=f"{os.path.abspath(work_dir)}:{uuid.uuid4().hex}", streams=paths,
                        stream_words=stream_words, counts=counts, dim=dim, window=window,
@@ -118,11 +120,21 @@ def train_skipgram(client, input_urls, work_dir, dim=_SG["dim"], window=_SG["win
         shutil.rmtree(plan.rounds_dir, ignore_errors=True)
     rounds.claim(work_dir, plan.key)
     setup_seconds = time.perf_counter() - started
-    progress, syn0, cost = _run_rounds(client, plan, on_round)
+    bar = _Progress(plan.train_words * epochs, progress, epochs)
+    done_before = standing["epoch"] * plan.train_words + sum(c.words for c in standing["cursors"])
+    if done_before:  # a resumed job
+        bar.update(done_before, alpha, float("nan"), standing["epoch"])
+    try:
+        standing, syn0, cost = _run_rounds(client, plan, on_round, bar)
+        if bar.bar is not None:  # rounds whose files went before the bar read them
+            bar.update(bar.bar.total - bar.bar.n, min_alpha, standing["epoch_losses"][-1],
+                       epochs - 1)
+    finally:
+        bar.close()
     shutil.rmtree(plan.rounds_dir, ignore_errors=True)
     wall = time.perf_counter() - started
     vectors = WordVectors(words, syn0, counts=counts, pruned=pruned, min_count=min_count)
-    losses = progress["epoch_losses"]
+    losses = standing["epoch_losses"]
     vectors.stats = TrainingStats(
         corpus_tokens=totals["tokens"], lines=totals["lines"], vocab_size=len(words),
         distinct_words=totals["distinct"], train_words=int(counts.sum()), epochs=epochs,
@@ -130,19 +142,20 @@ def train_skipgram(client, input_urls, work_dir, dim=_SG["dim"], window=_SG["win
         words_per_second=totals["tokens"] * epochs / wall if wall > 0 else float("inf"),
         loss=losses[-1] if losses else float("nan"), epoch_losses=losses, threads=1,
         seed=seed, replaced_bytes=totals["replaced"], streams=len(paths),
-        rounds=progress["round"], sync_seconds=cost["sync"],
+        rounds=standing["round"], sync_seconds=cost["sync"],
         sync_share=cost["sync"] / wall if wall > 0 else 0.0,
         bytes_per_round=cost["bytes"] / max(cost["rounds"], 1))
     return vectors
 
 
-def _run_rounds(client, plan, on_round):
+def _run_rounds(client, plan, on_round, bar):
     """Run the streams' tasks to the job's end; returns (the final progress, syn0, the
     cost of synchronising): ``sync``, the seconds of the rounds' wall time in which
     the slowest stream was not training (finding the changed rows, change files,
     merging, waiting); ``bytes``, the change files' bytes each read by the other
     streams; ``rounds``, the rounds run. ``on_round(number)`` is called as each round
-    starts (as seen from its files)."""
+    starts (as seen from its files); ``bar`` (:class:`_Progress`) counts the rounds'
+    words."""
     addresses = sorted(client.scheduler_info()["workers"])
     n = len(plan.streams)
     began = time.perf_counter()
@@ -157,10 +170,10 @@ def _run_rounds(client, plan, on_round):
             for future in futures:
                 if future.status in ("error", "cancelled"):
                     future.result()  # raises what stopped it
-            if on_round is not None:
-                seen = _report_rounds(plan, seen, on_round)
+            seen = _report_rounds(plan, seen, on_round, bar)
             time.sleep(0.02)
         results = client.gather(futures)
+        _report_rounds(plan, seen, on_round, bar)
     finally:
         rounds.claim(plan.work_dir, "stopped")  # streams still running stop
         client.cancel(futures)
@@ -205,23 +218,45 @@ def _exchange_dir(client, work_dir, state_bytes, shared_memory="/dev/shm"):
     return None
 
 
-def _report_rounds(plan, seen, on_round):
-    """Call ``on_round`` for the rounds begun since ``seen`` (the last reported); returns
-    the last one now."""
+def _report_rounds(plan, seen, on_round, bar):
+    """Call ``on_round`` and move ``bar`` on for the rounds begun since ``seen`` (the
+    last reported, None at first); returns the last one now."""
     try:
         names = os.listdir(plan.rounds_dir)
     except FileNotFoundError:
         names = []
-    finished = {}
+    files = {}
     for name in names:
-        if name.endswith(".bin"):
-            finished.setdefault(int(name[6:12]), set()).add(name)
+        if name.startswith("round-") and name.endswith(".bin"):
+            files.setdefault(int(name[6:12]), []).append(name)
     n = len(plan.streams)
-    latest = max([r + 1 for r, files in finished.items() if len(files) == n], default=0)
+    latest = max([r + 1 for r, found in files.items() if len(found) == n], default=0)
     first = latest if seen is None else seen + 1
     for number in range(first, latest + 1):
-        on_round(number)
+        if number > 0 and bar.bar is not None:
+            _count_round(plan, number - 1, bar)
+        if on_round is not None:
+            on_round(number)
     return latest
+
+
+def _count_round(plan, number, bar):
+    """Move ``bar`` on by the words of round ``number`` (its files may be gone already:
+    stream 0 deletes them after a checkpoint)."""
+    words, loss, pairs = 0, 0.0, 0
+    try:
+        for stream in range(len(plan.streams)):
+            report = rounds.read_changes(plan.changes_path(number, stream))[0]
+            if report is not None:
+                words += report["words"]
+                loss += report["loss_sum"]
+                pairs += report["pairs"]
+    except (FileNotFoundError, RuntimeError):
+        return
+    done = min((bar.bar.n + words) / max(bar.bar.total, 1), 1.0)
+    bar.update(words, plan.alpha - (plan.alpha - plan.min_alpha) * done,
+               loss / max(pairs, 1), min(int(bar.bar.n // max(plan.train_words, 1)),
+                                         plan.epochs - 1))
 
 
 def _balanced(sizes, n):
