@@ -8,11 +8,15 @@ tokens, seed 1):
 * Dask, 1 worker process (1 stream) and 2 worker processes (2 streams), one
   thread each, at ``--sync-words`` (default: the library's default);
 
-each scored by WS353 and SimLex-999 Spearman and analogy accuracy (top-30k
+for each of ``--seeds`` (default 1 2 3: one process with 2 threads varies by
+about 0.01 from seed to seed, as much as the quality targets allow), each run
+scored by WS353 and SimLex-999 Spearman and analogy accuracy (top-30k
 vocabulary), with words/s, the rounds, the share of wall time spent
 synchronising (the part of each round in which the slowest stream was not
-training: merging, finding the changed rows, change files, scheduling) and
-the bytes of change files read per round. Then
+training: finding the changed rows, change files, merging, waiting) and the
+bytes of change files read per round; then the means over the seeds against
+one process. The rounds are exchanged in shared memory unless
+``--no-shared-memory`` (then in the job's directory on disk). Then
 the corpus encoding (shards of ids, the vocabulary) in MB/s and batch
 prediction in lines/s (the default classifier trained on data/sample_labelled.tsv
 classifying every corpus line) for 1 and 2 workers against one process.
@@ -21,7 +25,8 @@ On a 2-core machine expect parity, not speed-up: the figures give the cost
 model (compute per word, sync per round) from which the README's estimate for
 more machines is made.
 
-Usage: python scripts/bench_distributed.py [--sync-words N] [--skip-train] [--json OUT]
+Usage: python scripts/bench_distributed.py [--sync-words N] [--seeds S ...]
+       [--no-shared-memory] [--skip-train] [--json OUT]
 Needs: pip install 'textembed[dask]'.
 """
 import argparse
@@ -36,7 +41,7 @@ ROOT = Path(__file__).resolve().parents[1]
 SHARED = ROOT.parent / "shared" / "data"
 CORPUS = SHARED / "corpus" / "bench_corpus.txt"
 EVAL = SHARED / "eval"
-SETTINGS = dict(dim=100, window=5, negative=5, min_count=5, sample=1e-3, epochs=5, seed=1,
+SETTINGS = dict(dim=100, window=5, negative=5, min_count=5, sample=1e-3, epochs=5,
                 tokenizer="whitespace")
 
 
@@ -48,13 +53,14 @@ def score(vectors):
             "analogy": analogies["accuracy"]}
 
 
-def row(name, vectors, wall):
+def row(name, vectors, wall, seed):
     stats = vectors.stats
-    out = {"run": name, "wall": wall, "words_per_s": stats.corpus_tokens * 5 / wall,
+    out = {"run": name, "seed": seed, "wall": wall,
+           "words_per_s": stats.corpus_tokens * 5 / wall,
            **score(vectors), "rounds": getattr(stats, "rounds", 0),
            "sync_share": getattr(stats, "sync_share", 0.0),
            "mb_per_round": getattr(stats, "bytes_per_round", 0.0) / 1e6}
-    print(f"{name:<26} {wall:7.1f} s {out['words_per_s'] / 1e3:8.0f}k words/s  "
+    print(f"{name:<26} seed {seed} {wall:6.1f} s {out['words_per_s'] / 1e3:8.0f}k words/s  "
           f"WS353 {out['ws353']:.3f}  SimLex {out['simlex']:.3f}  analogy {out['analogy']:.3f}"
           f"  rounds {out['rounds']:3d}  sync {100 * out['sync_share']:4.1f}%  "
           f"{out['mb_per_round']:6.1f} MB/round", flush=True)
@@ -68,6 +74,8 @@ def main():
 
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--sync-words", type=int, default=SYNC_WORDS)
+    parser.add_argument("--seeds", type=int, nargs="+", default=[1, 2, 3])
+    parser.add_argument("--no-shared-memory", action="store_true")
     parser.add_argument("--skip-train", action="store_true")
     parser.add_argument("--json", default=None)
     args = parser.parse_args()
@@ -76,26 +84,51 @@ def main():
     rows = []
     mb = CORPUS.stat().st_size / 1e6
     if not args.skip_train:
-        started = time.perf_counter()
-        rows.append(row("single process, 2 threads",
-                        train(str(CORPUS), threads=2, **SETTINGS), time.perf_counter() - started))
-        for workers in (1, 2):
-            with dask_driver.connect(workers=workers) as client, \
-                    tempfile.TemporaryDirectory() as scratch:
-                dask_driver.check_workers(client)
-                started = time.perf_counter()
-                vectors = train_skipgram(client, [str(CORPUS)], scratch,
-                                         sync_words=args.sync_words, **SETTINGS)
-                rows.append(row(f"dask, {workers} worker{'s' if workers > 1 else ''}", vectors,
-                                time.perf_counter() - started))
-        base = rows[0]
-        for r in rows[1:]:
-            print(f"{r['run']}: words/s x{r['words_per_s'] / base['words_per_s']:.2f}, WS353 "
-                  f"{r['ws353'] - base['ws353']:+.3f}, SimLex {r['simlex'] - base['simlex']:+.3f},"
-                  f" analogy {r['analogy'] - base['analogy']:+.3f} against one process")
+        for seed in args.seeds:
+            started = time.perf_counter()
+            vectors = train(str(CORPUS), threads=2, seed=seed, **SETTINGS)
+            rows.append(row("single process, 2 threads", vectors, time.perf_counter() - started,
+                            seed))
+            for workers in (1, 2):
+                with dask_driver.connect(workers=workers) as client, \
+                        tempfile.TemporaryDirectory() as scratch:
+                    dask_driver.check_workers(client)
+                    started = time.perf_counter()
+                    vectors = train_skipgram(client, [str(CORPUS)], scratch, seed=seed,
+                                             sync_words=args.sync_words,
+                                             shared_memory=not args.no_shared_memory,
+                                             **SETTINGS)
+                    rows.append(row(f"dask, {workers} worker{'s' if workers > 1 else ''}",
+                                    vectors, time.perf_counter() - started, seed))
+        summarise(rows)
     rows += encode_and_predict(mb)
     if args.json:
         Path(args.json).write_text(json.dumps(rows, indent=1))
+
+
+def summarise(rows):
+    """Per kind of run: the means over the seeds, and the differences from one process
+    of the same seed."""
+    base = {r["seed"]: r for r in rows if r["run"].startswith("single")}
+    print(f"means over seeds {sorted(base)}:")
+    for name in dict.fromkeys(r["run"] for r in rows):
+        runs = [r for r in rows if r["run"] == name]
+        mean = {k: sum(r[k] for r in runs) / len(runs)
+                for k in ("words_per_s", "ws353", "simlex", "analogy", "sync_share",
+                          "mb_per_round")}
+        line = (f"  {name:<26} {mean['words_per_s'] / 1e3:6.0f}k words/s  WS353 "
+                f"{mean['ws353']:.3f}  SimLex {mean['simlex']:.3f}  analogy "
+                f"{mean['analogy']:.3f}")
+        if not name.startswith("single"):
+            diff = {k: sum(r[k] - base[r["seed"]][k] for r in runs) / len(runs)
+                    for k in ("ws353", "simlex", "analogy")}
+            speed = sum(r["words_per_s"] / base[r["seed"]]["words_per_s"] for r in runs) \
+                / len(runs)
+            line += (f"  sync {100 * mean['sync_share']:4.1f}%  {mean['mb_per_round']:.0f} "
+                     f"MB/round; against one process: words/s x{speed:.2f}, WS353 "
+                     f"{diff['ws353']:+.3f}, SimLex {diff['simlex']:+.3f}, analogy "
+                     f"{diff['analogy']:+.3f}")
+        print(line, flush=True)
 
 
 def encode_and_predict(mb):

@@ -105,8 +105,8 @@ def test_a_worker_killed_during_a_round_changes_nothing(client, local, tmp_path)
 
 def test_two_streams_lose_a_worker_and_end_as_the_whole_run(client, two_streams, tmp_path):
     killed = []
-    vectors = train_skipgram(client, [CORPUS], str(tmp_path), on_round=_killer(client, 1, 4, killed),
-                             **TWO)
+    vectors = train_skipgram(client, [CORPUS], str(tmp_path),
+                             on_round=_killer(client, 1, 4, killed), **TWO)
     assert killed
     np.testing.assert_array_equal(vectors.vectors, two_streams.vectors)
     _wait_for_restart(client, killed)
@@ -126,6 +126,8 @@ def test_resume_after_the_client_process_is_killed_ends_as_the_whole_run(client,
         f"    train_skipgram(client, [{CORPUS!r}], {str(tmp_path)!r}, on_round=die, **{TWO!r})\n")
     done = subprocess.run([sys.executable, "-c", script], capture_output=True, timeout=300)
     assert done.returncode == -signal.SIGKILL, done.stderr.decode()[-2000:]
+    from textembed.distributed.rounds import read_state
+    assert read_state(str(tmp_path / "state.bin"), weights=False)[0]["round"] > 0
     vectors = train_skipgram(client, [CORPUS], str(tmp_path), resume=True, **TWO)
     np.testing.assert_array_equal(vectors.vectors, two_streams.vectors)
 

@@ -199,3 +199,56 @@ def test_a_matrix_nearly_all_changed_is_sent_whole_and_merges_to_the_same_bits()
     for _ in range(RECHECK_ROUNDS):
         assert len(_changes(replica, may_send_whole=True)[2]) == 40
     assert len(_changes(replica, may_send_whole=True)[2]) == 39  # then compared again
+
+
+def test_a_lone_stream_stopped_midway_resumes_from_its_checkpoint_bit_for_bit(
+        tmp_path, monkeypatch):
+    """One stream writes no change files: stopped after a checkpoint, it trains the
+    rounds since again and ends with the single-threaded run's bits."""
+    import threading
+    from pathlib import Path
+
+    from textembed._defaults import SKIPGRAM_DEFAULTS
+    from textembed.distributed import inputs, partitions, rounds
+    from textembed.word2vec import train
+    from textembed.word2vec.training import initial_weights
+    from textembed.word2vec.vocab import Vocabulary
+
+    corpus = str(Path(__file__).resolve().parents[1] / "data" / "sample_corpus.txt")
+    shards = [partitions.encode_shard(part, str(tmp_path / f"shard-{i}"), "utf-8")
+              for i, part in enumerate(inputs.partitions([corpus], 30_000))]
+    merged = partitions.shard_counts(shards[0])
+    for shard in shards[1:]:
+        merged = partitions.merge_counts(merged, partitions.shard_counts(shard))
+    vocab = Vocabulary(merged.words, merged.counts, 5)
+    for shard in shards:
+        partitions.remap_shard(shard, "\n".join(vocab.words))
+    paths = (tuple(s.path for s in shards),)
+    plan = rounds.Plan(key="first", streams=paths, stream_words=(rounds.stream_words(paths[0]),),
+                       counts=vocab.counts, epochs=2, seed=3, work_dir=str(tmp_path / "job"),
+                       budget=30_000, threads=1, **{k: SKIPGRAM_DEFAULTS[k] for k in (
+                           "dim", "window", "negative", "sample", "alpha", "min_alpha")})
+    os.makedirs(plan.work_dir)
+    rounds.write_state(plan.state_path, rounds.start_progress(1),
+                       *initial_weights(len(vocab), 100, 3))
+    monkeypatch.setattr(rounds, "CHECKPOINT_SECONDS", 0.0)  # one after every round
+    rounds.claim(plan.work_dir, plan.key)
+
+    def stop_at_round_5():
+        while rounds.read_state(plan.state_path, weights=False)[0]["round"] < 5:
+            threading.Event().wait(0.001)
+        rounds.claim(plan.work_dir, "stopped")
+
+    stopper = threading.Thread(target=stop_at_round_5)
+    stopper.start()
+    with pytest.raises(rounds.Superseded):
+        rounds.train_stream(plan, 0)
+    stopper.join()
+    reached = rounds.read_state(plan.state_path, weights=False)[0]["round"]
+    assert reached >= 5
+    again = rounds.Plan(**{**plan.__dict__, "key": "second"})
+    rounds.claim(plan.work_dir, again.key)
+    result = rounds.train_stream(again, 0)
+    assert result["first_round"] == reached and result["progress"]["epoch"] == 2
+    local = train(corpus, threads=1, seed=3, epochs=2)
+    np.testing.assert_array_equal(result["syn0"], local.vectors)

@@ -54,7 +54,7 @@ def train_skipgram(client, input_urls, work_dir, dim=_SG["dim"], window=_SG["win
                    epochs=_SG["epochs"], alpha=_SG["alpha"], min_alpha=_SG["min_alpha"], seed=1,
                    max_vocab=None, streams=None, sync_words=SYNC_WORDS, encoding="utf-8",
                    tokenizer="keras", lower=True, block_bytes=None, resume=False,
-                   on_round=None, merge_rule=None, progress=False):
+                   on_round=None, merge_rule=None, progress=False, shared_memory=True):
     """Skip-gram vectors trained on the cluster; returns a WordVectors whose ``stats``
     also say what the rounds cost (``rounds``, ``sync_seconds``, ``sync_share``,
     ``bytes_per_round``). ``streams``: how many train at once (default: one per
@@ -63,7 +63,9 @@ def train_skipgram(client, input_urls, work_dir, dim=_SG["dim"], window=_SG["win
     ``on_round(number)``: called as each round starts; ``merge_rule``: how the
     streams' changes merge (default :data:`MERGE_RULE`, see
     :func:`.rounds.merge_changes`); ``progress``: a bar on standard error over the
-    training words (epoch, learning rate, loss)."""
+    training words (epoch, learning rate, loss); ``shared_memory``: exchange the
+    rounds in this machine's shared memory when every worker sees it (else always in
+    ``work_dir``)."""
     from ..word2vec.training import TrainingStats, initial_weights
     from ..word2vec.vectors import WordVectors
 
@@ -114,7 +116,8 @@ def train_skipgram(client, input_urls, work_dir, dim=_SG["dim"], window=_SG["win
                        stream_words=stream_words, counts=counts, dim=dim, window=window,
                        negative=negative, sample=sample, alpha=alpha, min_alpha=min_alpha,
                        epochs=epochs, seed=seed, work_dir=work_dir, budget=sync_words,
-                       exchange_dir=_exchange_dir(client, work_dir, len(words) * dim * 8),
+                       exchange_dir=_exchange_dir(client, work_dir, len(words) * dim * 8)
+                       if shared_memory else None,
                        rule=settings["merge_rule"])
     if not resume:  # change files of an earlier job in this directory are not this one's
         shutil.rmtree(plan.rounds_dir, ignore_errors=True)

@@ -205,6 +205,7 @@ def train_stream(plan, stream):
     threads = _threads(plan)
     pool = ThreadPoolExecutor(threads) if threads > 1 else None
     leader = stream == 0
+    alone = len(plan.streams) == 1
     seconds, sizes = [], []
     checkpoint = None  # (thread, its round) while stream 0 writes one
     since_checkpoint, checkpoint_time = 0, time.monotonic()
@@ -216,10 +217,18 @@ def train_stream(plan, stream):
             _check_owner(plan)
             report, changes = None, no_changes(plan.dim)
             if stream in active_streams(progress):
-                report, changes = _train_round(plan, stream, replica, pool)
+                report, changes = _train_round(plan, stream, replica, pool, alone)
                 seconds.append((number, report["train_seconds"]))
             path = plan.changes_path(number, stream)
             write_changes(path, report, changes)
+            if alone:  # nothing to exchange: the file tells the driver the round is done
+                replica["progress"] = advance(progress, [report])
+                if time.monotonic() - checkpoint_time >= CHECKPOINT_SECONDS:
+                    write_state(plan.state_path, replica["progress"], replica["syn0"],
+                                replica["syn1"])
+                    _remove_rounds_before(plan, replica["progress"]["round"])
+                    checkpoint_time = time.monotonic()
+                continue
             reports, found = _wait_for_round(plan, number, stream)
             reports[stream], found[stream] = report, changes
             if checkpoint is not None:  # the start weights change in the merge below
@@ -253,9 +262,9 @@ def train_stream(plan, stream):
     return result
 
 
-def _train_round(plan, stream, replica, pool):
+def _train_round(plan, stream, replica, pool, alone=False):
     """Train the stream's next ``plan.budget`` words (whole jobs) or to its epoch's end on
-    the replica's copy; returns (its report, its changes)."""
+    the replica's copy; returns (its report, its changes: none when it is ``alone``)."""
     progress = replica["progress"]
     epoch, cursor = progress["epoch"], progress["cursors"][stream]
     began = time.perf_counter()
@@ -299,6 +308,8 @@ def _train_round(plan, stream, replica, pool):
               "words": trained, "loss_sum": float(sum(r[1] for r in results)),
               "pairs": int(sum(r[2] for r in results)),
               "train_seconds": time.perf_counter() - began}
+    if alone:
+        return report, no_changes(plan.dim)
     if plan.rule == "sum":  # the rows of syn0 a round can change: the words it read
         seen = np.zeros(len(plan.counts), np.bool_)
         for job in planned:
@@ -311,10 +322,8 @@ def _train_round(plan, stream, replica, pool):
 def _rebuild(plan, stream):
     """The stream's replica at the job's last round: the checkpoint with every round
     after it whose files are all there merged (retried when stream 0 replaces the
-    checkpoint and deletes older files meanwhile)."""
-    from ..word2vec.training import skipgram_step
-    from ..word2vec.vocab import Vocabulary
-
+    checkpoint and deletes older files meanwhile). A lone stream takes the
+    checkpoint as it is and trains its rounds again, bit for bit."""
     n = len(plan.streams)
     for _ in range(5):
         try:
@@ -322,6 +331,9 @@ def _rebuild(plan, stream):
         except (OSError, IndexError, ValueError) as error:
             raise RuntimeError(f"{plan.state_path}: cannot read the checkpoint ({error})") \
                 from None
+        if n == 1:  # no copies: nothing is compared or merged
+            return _with_step(plan, {"start0": syn0, "start1": syn1, "syn0": syn0,
+                                     "syn1": syn1, "progress": progress})
         replica = {"start0": syn0, "start1": syn1, "syn0": syn0.copy(), "syn1": syn1.copy(),
                    "progress": progress}
         try:
@@ -334,12 +346,20 @@ def _rebuild(plan, stream):
                 progress = replica["progress"] = advance(progress, [r for r, _ in loaded])
         except FileNotFoundError:
             continue
-        vocab = Vocabulary([""] * len(plan.counts), plan.counts, min_count=1)
-        replica["step"] = skipgram_step(replica["syn0"], replica["syn1"], vocab, plan.window,
-                                        plan.negative, plan.sample, plan.seed)
-        return replica
+        return _with_step(plan, replica)
     raise RuntimeError(f"{plan.work_dir}: the checkpoint kept changing while stream "
                        f"{stream} read it")
+
+
+def _with_step(plan, replica):
+    """The replica with its training step (the kernel bound to its copies)."""
+    from ..word2vec.training import skipgram_step
+    from ..word2vec.vocab import Vocabulary
+
+    vocab = Vocabulary([""] * len(plan.counts), plan.counts, min_count=1)
+    replica["step"] = skipgram_step(replica["syn0"], replica["syn1"], vocab, plan.window,
+                                    plan.negative, plan.sample, plan.seed)
+    return replica
 
 
 def _merge_all(plan, replica, changes):
