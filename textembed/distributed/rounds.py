@@ -258,6 +258,9 @@ def train_stream(plan, stream):
     if leader:
         _check_owner(plan)
         write_state(plan.state_path, replica["progress"], replica["start0"], replica["start1"])
+        # every stream is past the rounds before the last (the driver removes the rest;
+        # these go even when the driver is gone)
+        _remove_rounds_before(plan, replica["progress"]["round"] - 1)
         result.update(progress=replica["progress"], syn0=replica["start0"])
     return result
 
