@@ -26,6 +26,9 @@ times (or after :data:`CHECKPOINT_SECONDS`); the files older than it are then
 deleted. A task that starts without a replica (the first, one retried after its
 worker died, one of a resumed job) rebuilds it from the checkpoint and the
 rounds whose files are all there, so the job continues from its last round.
+A lone stream has nothing to exchange: its files carry its report only, it
+checkpoints every :data:`CHECKPOINT_SECONDS` and a retried task trains the
+rounds since again, which gives the same bits.
 """
 import mmap
 import os
@@ -204,12 +207,9 @@ def train_stream(plan, stream):
     first_round = replica["progress"]["round"]
     threads = _threads(plan)
     pool = ThreadPoolExecutor(threads) if threads > 1 else None
-    leader = stream == 0
     alone = len(plan.streams) == 1
+    checkpoints = _Checkpoints(plan, writes=stream == 0, replica=replica)
     seconds, sizes = [], []
-    checkpoint = None  # (thread, its round) while stream 0 writes one
-    since_checkpoint, checkpoint_time = 0, time.monotonic()
-    state_bytes = replica["start0"].nbytes + replica["start1"].nbytes
     try:
         while replica["progress"]["epoch"] < plan.epochs:
             progress = replica["progress"]
@@ -223,39 +223,22 @@ def train_stream(plan, stream):
             write_changes(path, report, changes)
             if alone:  # nothing to exchange: the file tells the driver the round is done
                 replica["progress"] = advance(progress, [report])
-                if time.monotonic() - checkpoint_time >= CHECKPOINT_SECONDS:
-                    write_state(plan.state_path, replica["progress"], replica["syn0"],
-                                replica["syn1"])
-                    _remove_rounds_before(plan, replica["progress"]["round"])
-                    checkpoint_time = time.monotonic()
+                checkpoints.after_lone_round()
                 continue
             reports, found = _wait_for_round(plan, number, stream)
             reports[stream], found[stream] = report, changes
-            if checkpoint is not None:  # the start weights change in the merge below
-                checkpoint[0].join()
-                if leader:
-                    _remove_rounds_before(plan, checkpoint[1])
-                checkpoint = None
+            checkpoints.settle()  # the merge changes the start weights it writes
             _merge_all(plan, replica, found)
             sizes.append(os.path.getsize(path))
-            since_checkpoint += sum(_changes_bytes(c) for c in found)
             replica["progress"] = advance(progress, reports)
-            if leader and replica["progress"]["epoch"] < plan.epochs and (
-                    since_checkpoint >= CHECKPOINT_SIZES * state_bytes
-                    or time.monotonic() - checkpoint_time >= CHECKPOINT_SECONDS):
-                thread = threading.Thread(target=write_state, args=(
-                    plan.state_path, replica["progress"], replica["start0"], replica["start1"]))
-                thread.start()
-                checkpoint = (thread, replica["progress"]["round"])
-                since_checkpoint, checkpoint_time = 0, time.monotonic()
+            checkpoints.after_round(sum(_changes_bytes(c) for c in found))
     finally:
-        if checkpoint is not None:
-            checkpoint[0].join()
+        checkpoints.wait()
         if pool is not None:
             pool.shutdown()
     result = {"stream": stream, "train_seconds": seconds, "bytes": sizes,
               "first_round": first_round}
-    if leader:
+    if stream == 0:
         _check_owner(plan)
         write_state(plan.state_path, replica["progress"], replica["start0"], replica["start1"])
         # every stream is past the rounds before the last (the driver removes the rest;
@@ -263,6 +246,58 @@ def train_stream(plan, stream):
         _remove_rounds_before(plan, replica["progress"]["round"] - 1)
         result.update(progress=replica["progress"], syn0=replica["start0"])
     return result
+
+
+class _Checkpoints:
+    """Stream 0's checkpoints (``writes``; the other streams' do nothing): with several
+    streams, written in a thread while the next round trains once the change files
+    since the last outweigh :data:`CHECKPOINT_SIZES` states (or after
+    :data:`CHECKPOINT_SECONDS`), the files before it deleted once every stream is
+    past them; a lone stream's at once, every :data:`CHECKPOINT_SECONDS`."""
+
+    def __init__(self, plan, writes, replica):
+        self.plan, self.writes, self.replica = plan, writes, replica
+        self.state_bytes = replica["start0"].nbytes + replica["start1"].nbytes
+        self.since_bytes, self.since_time = 0, time.monotonic()
+        self.writing = None  # (thread, its round)
+
+    def after_round(self, changed_bytes):
+        """After a round's merge: start writing one when it is due."""
+        self.since_bytes += changed_bytes
+        progress = self.replica["progress"]
+        if not self.writes or progress["epoch"] >= self.plan.epochs or (
+                self.since_bytes < CHECKPOINT_SIZES * self.state_bytes
+                and time.monotonic() - self.since_time < CHECKPOINT_SECONDS):
+            return
+        thread = threading.Thread(target=write_state, args=(
+            self.plan.state_path, progress, self.replica["start0"], self.replica["start1"]))
+        thread.start()
+        self.writing = (thread, progress["round"])
+        self.since_bytes, self.since_time = 0, time.monotonic()
+
+    def settle(self):
+        """Wait for the one being written, then delete the files before it: called once
+        every stream has written its file of the checkpoint's round, so all are past
+        them."""
+        round_number = self.wait()
+        if round_number is not None:
+            _remove_rounds_before(self.plan, round_number)
+
+    def wait(self):
+        """Wait for the one being written; returns its round (None when there is none)."""
+        if self.writing is None:
+            return None
+        thread, round_number = self.writing
+        thread.join()
+        self.writing = None
+        return round_number
+
+    def after_lone_round(self):
+        if self.writes and time.monotonic() - self.since_time >= CHECKPOINT_SECONDS:
+            write_state(self.plan.state_path, self.replica["progress"], self.replica["syn0"],
+                        self.replica["syn1"])
+            _remove_rounds_before(self.plan, self.replica["progress"]["round"])
+            self.since_time = time.monotonic()
 
 
 def _train_round(plan, stream, replica, pool, alone=False):
