@@ -75,9 +75,14 @@ def train_skipgram(client, input_urls, work_dir, dim=_SG["dim"], window=_SG["win
                 "seed": seed, "max_vocab": max_vocab, "sync_words": sync_words,
                 "tokenizer": tokenizer, "lower": lower, "merge_rule": merge_rule or MERGE_RULE}
     os.makedirs(work_dir, exist_ok=True)
+    # a key of this run alone: streams an earlier run left running on this directory
+    # stop as soon as they see it, before this run writes anything there
+    key = f"{os.path.abspath(work_dir)}:{uuid.uuid4().hex}"
+    rounds.claim(work_dir, key)
     plan_path = os.path.join(work_dir, "plan.json")
     state_path = os.path.join(work_dir, rounds.STATE_FILE)
-    if resume and os.path.exists(plan_path):
+    fresh = not (resume and os.path.exists(plan_path))
+    if not fresh:
         saved = _read_plan(plan_path, settings)
         words, counts = saved["words"], np.array(saved["counts"], np.int64)
         paths = tuple(tuple(os.path.join(work_dir, n) for n in names)
@@ -111,17 +116,13 @@ def train_skipgram(client, input_urls, work_dir, dim=_SG["dim"], window=_SG["win
                                 "stream_words": list(stream_words), "totals": totals})
         standing = rounds.start_progress(len(paths))
         rounds.write_state(state_path, standing, *initial_weights(len(words), dim, seed))
-    # a key of this run alone: replicas left in the workers by another run are never used
-    plan = rounds.Plan(key=f"{os.path.abspath(work_dir)}:{uuid.uuid4().hex}", streams=paths,
-                       stream_words=stream_words, counts=counts, dim=dim, window=window,
-                       negative=negative, sample=sample, alpha=alpha, min_alpha=min_alpha,
-                       epochs=epochs, seed=seed, work_dir=work_dir, budget=sync_words,
-                       exchange_dir=_exchange_dir(client, work_dir, len(words) * dim * 8)
-                       if shared_memory else None,
-                       rule=settings["merge_rule"])
-    if not resume:  # change files of an earlier job in this directory are not this one's
+    exchange = _exchange_dir(client, work_dir, len(words) * dim * 8) if shared_memory else None
+    plan = rounds.Plan(key=key, streams=paths, stream_words=stream_words, counts=counts,
+                       dim=dim, window=window, negative=negative, sample=sample, alpha=alpha,
+                       min_alpha=min_alpha, epochs=epochs, seed=seed, work_dir=work_dir,
+                       budget=sync_words, exchange_dir=exchange, rule=settings["merge_rule"])
+    if fresh:  # change files of an earlier job in this directory are not this one's
         shutil.rmtree(plan.rounds_dir, ignore_errors=True)
-    rounds.claim(work_dir, plan.key)
     setup_seconds = time.perf_counter() - started
     bar = _Progress(plan.train_words * epochs, progress, epochs)
     done_before = standing["epoch"] * plan.train_words + sum(c.words for c in standing["cursors"])
