@@ -255,9 +255,9 @@ def skipgram(corpus, output, model, dim, window, negative, min_count, max_vocab,
     if phrased is not None:
         saved += f" (after {phrases} phrase pass{'es' if phrases > 1 else ''}: {phrased})"
     if on_dask:
-        saved += (f" ({stats.streams} Dask worker{'s' if stats.streams > 1 else ''}, "
-                  f"{stats.rounds} rounds, {100 * stats.sync_share:.0f}% of the time "
-                  "synchronising)")
+        saved += (f" ({stats.streams} stream{'s' if stats.streams > 1 else ''} of the corpus "
+                  f"on the Dask workers, {stats.rounds} rounds, "
+                  f"{100 * stats.sync_share:.0f}% of the time synchronising)")
     if resume is not None:
         saved += (f" (resumed {resume_path}: {resume.epochs_done} epochs before, "
                   f"{stats.new_words:,} new words)")
