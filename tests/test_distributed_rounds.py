@@ -252,3 +252,16 @@ def test_a_lone_stream_stopped_midway_resumes_from_its_checkpoint_bit_for_bit(
     assert result["first_round"] == reached and result["progress"]["epoch"] == 2
     local = train(corpus, threads=1, seed=3, epochs=2)
     np.testing.assert_array_equal(result["syn0"], local.vectors)
+
+
+def test_an_epoch_is_cut_into_the_same_number_of_equal_rounds_for_every_stream():
+    from textembed.distributed.rounds import Plan
+
+    plan = Plan(key="k", streams=((), ()), stream_words=(1000, 940), counts=np.ones(3, np.int64),
+                dim=2, window=1, negative=1, sample=0.0, alpha=0.1, min_alpha=0.0, epochs=1,
+                seed=0, work_dir=".", budget=300)
+    assert plan.rounds_per_epoch == 3  # round(1000 / 300)
+    assert [plan.round_end(0, done) for done in (0, 333, 334, 350, 999)] == [334, 334, 667,
+                                                                             667, 1000]
+    assert [plan.round_end(1, done) for done in (0, 314, 627)] == [314, 627, 940]
+    assert Plan(**{**plan.__dict__, "budget": 10 ** 9}).rounds_per_epoch == 1

@@ -3,7 +3,9 @@
 The encoded corpus (shards of final word ids, :func:`.partitions.remap_shard`)
 is split into streams, one per worker: consecutive shards read as one token
 stream. One long task per stream (:func:`train_stream`) runs every round of
-the job. In each round, each stream trains its next ``budget`` words on its
+the job. In each round, each stream trains its next share of words (every
+stream's part of an epoch is cut into the same number of rounds of about
+``budget`` words, equal to a job, so the streams end the epoch together) on its
 replica of the weights and writes the rows that changed, with where it stands,
 to a file in the job's directory (which every worker reaches); it then waits
 for the other streams' files of the round and merges them all the same way
@@ -63,7 +65,8 @@ class Plan:
     paths of its shards; ``stream_words``: per stream, its in-vocabulary tokens;
     ``counts``: int64 (V,) vocabulary counts; ``work_dir``: where the checkpoint
     is; ``exchange_dir``: where the rounds' change files are (default
-    ``work_dir``/rounds); ``budget``: words per stream and round;
+    ``work_dir``/rounds); ``budget``: about the words per stream and round (see
+    :meth:`round_end`);
     ``rule``: how changes merge (see :func:`merge_changes`); ``threads``: per
     stream (default: its worker's threads)."""
     key: str
@@ -87,6 +90,19 @@ class Plan:
     @property
     def train_words(self):
         return int(sum(self.stream_words))
+
+    @property
+    def rounds_per_epoch(self):
+        """The rounds of an epoch: the largest stream's words in rounds of ``budget``."""
+        return max(1, round(max(self.stream_words) / max(self.budget, 1)))
+
+    def round_end(self, stream, words_done):
+        """Where the round of stream ``stream`` that starts after ``words_done`` words of
+        its epoch ends: the next of the marks that cut its part of an epoch into
+        :attr:`rounds_per_epoch` equal shares (the round ends with the first job to
+        reach it, so rounds do not drift from the marks)."""
+        share, rounds = max(int(self.stream_words[stream]), 1), self.rounds_per_epoch
+        return -(-((words_done * rounds // share + 1) * share) // rounds)
 
     @property
     def state_path(self):
@@ -301,8 +317,8 @@ class _Checkpoints:
 
 
 def _train_round(plan, stream, replica, pool, alone=False):
-    """Train the stream's next ``plan.budget`` words (whole jobs) or to its epoch's end on
-    the replica's copy; returns (its report, its changes: none when it is ``alone``)."""
+    """Train the stream's jobs up to :meth:`Plan.round_end` or to its epoch's end on the
+    replica's copy; returns (its report, its changes: none when it is ``alone``)."""
     progress = replica["progress"]
     epoch, cursor = progress["epoch"], progress["cursors"][stream]
     began = time.perf_counter()
@@ -318,7 +334,8 @@ def _train_round(plan, stream, replica, pool, alone=False):
     start, read, job_in_block = cursor.start, cursor.read, cursor.job
     jobs, words_done, trained = cursor.jobs, cursor.words, 0
     done, planned = False, []
-    while trained < plan.budget:  # the round's jobs, with their rates and random streams
+    end = plan.round_end(stream, words_done)
+    while words_done < end:  # the round's jobs, with their rates and random streams
         found = source.block(start, read)
         if found is None:
             done = True
@@ -326,7 +343,7 @@ def _train_round(plan, stream, replica, pool, alone=False):
         block, next_start, next_read = found
         pieces = list(split_jobs(block))
         for job, words in pieces[job_in_block:]:
-            if trained >= plan.budget:
+            if words_done >= end:
                 break
             planned.append((job, rate(words_done), rate(words_done + words), epoch,
                             (stream << _STREAM_SHIFT) + jobs))
