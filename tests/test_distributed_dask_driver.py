@@ -132,3 +132,32 @@ def test_cli_bad_uses(model, tmp_path, invoke, args, code, fragment):
     result, out, err = invoke(*[names.get(a, a) for a in args])
     assert_one_error(result, err, code, fragment)
     assert not (tmp_path / "o").exists()
+
+
+def _slow_size(value):
+    import time
+    time.sleep(1.0)
+    return len(value["words"])
+
+
+def test_a_task_whose_worker_dies_runs_again_with_the_shared_value(client):
+    """Data a job shares with its tasks (the vocabulary, the model) is computed again
+    when the worker holding it dies, so the task that was running there runs again
+    on another worker (scattered data died with it, and cancelled the task)."""
+    import os
+    import signal
+    import time
+
+    value = {"words": ["a", "b"] * 1000, "model": b"x" * 5000}
+    for _ in range(3):
+        worker = sorted(client.scheduler_info()["workers"])[0]
+        shared = dask_driver.share(client, value)
+        task = client.submit(_slow_size, shared, workers=[worker], allow_other_workers=True,
+                             pure=False)
+        time.sleep(0.5)
+        os.kill(client.run(os.getpid, workers=[worker])[worker], signal.SIGKILL)
+        assert task.result(timeout=60) == 2000
+        deadline = time.monotonic() + 60
+        while worker in client.scheduler_info()["workers"] and time.monotonic() < deadline:
+            time.sleep(0.1)
+        client.wait_for_workers(2, timeout=60)

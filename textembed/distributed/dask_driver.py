@@ -95,11 +95,17 @@ def check_workers(client):
 
 
 def share(client, value):
-    """A future of ``value`` held by every worker (scatter would split a dict, list or
-    tuple into one future per item). Its key is new each time: a key made from the
-    content would be shared with an equal value of an earlier job, and released
-    with that job's future."""
-    return client.scatter([value], broadcast=True, hash=False)[0]
+    """A future of ``value`` for the tasks of a job: the result of a task that returns
+    it, which Dask computes again when the worker holding it dies (scattered data
+    dies with its workers, and the tasks that need it with them); each worker
+    fetches it once. Its key is new each time: a key made from the content would
+    be shared with an equal value of an earlier job, and released with that job's
+    future."""
+    return client.submit(_given, value, pure=False)
+
+
+def _given(value):
+    return value
 
 
 def _tree(client, futures, merge):
