@@ -134,8 +134,8 @@ def _default_vectors_path(corpus, format_):
 @engine_options("train")
 @click.option("--sync-words", type=click.IntRange(min=1000), default=None,
               help="With --engine dask: about the words each worker trains between two "
-                   "merges (each worker's part of an epoch is cut into as many equal "
-                   "rounds as the largest part holds N words) [300,000].")
+                   "merges (every worker's part of an epoch is cut into the same number "
+                   "of equal rounds) [300,000].")
 @click.option("--checkpoint", "checkpoint_dir", default=None, metavar="DIR",
               help="With --engine dask: where the job keeps its shards of word ids and its "
                    "state after every round (every worker must reach it); the same command "
