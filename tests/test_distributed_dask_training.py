@@ -58,6 +58,7 @@ def two_streams(client, tmp_path_factory):
 def test_two_streams_learn_the_sample_families(two_streams):
     vectors = two_streams
     assert vectors.stats.streams == 2 and vectors.stats.rounds >= 10
+    assert vectors.stats.threads == 2  # two workers of one thread
     neighbours = [w for w, _ in vectors.most_similar("cat", topn=5)]
     assert len(set(neighbours) & ANIMALS) >= 4, neighbours
     assert vectors.stats.bytes_per_round > 0 and 0 < vectors.stats.sync_share < 1

@@ -144,12 +144,20 @@ def train_skipgram(client, input_urls, work_dir, dim=_SG["dim"], window=_SG["win
         distinct_words=totals["distinct"], train_words=int(counts.sum()), epochs=epochs,
         seconds=wall, encode_seconds=setup_seconds,
         words_per_second=totals["tokens"] * epochs / wall if wall > 0 else float("inf"),
-        loss=losses[-1] if losses else float("nan"), epoch_losses=losses, threads=1,
+        loss=losses[-1] if losses else float("nan"), epoch_losses=losses,
+        threads=_stream_threads(client, len(paths)),
         seed=seed, replaced_bytes=totals["replaced"], streams=len(paths),
         rounds=standing["round"], sync_seconds=cost["sync"],
         sync_share=cost["sync"] / wall if wall > 0 else 0.0,
         bytes_per_round=cost["bytes"] / max(cost["rounds"], 1))
     return vectors
+
+
+def _stream_threads(client, n_streams):
+    """The threads the streams train with, in all: those of the workers they run on
+    (stream s on the s-th worker, as :func:`_run_rounds` places them)."""
+    workers = client.scheduler_info()["workers"]
+    return sum(int(workers[a].get("nthreads", 1)) for a in sorted(workers)[:n_streams])
 
 
 def _run_rounds(client, plan, on_round, bar):
