@@ -59,6 +59,7 @@ def test_two_streams_learn_the_sample_families(two_streams):
     vectors = two_streams
     assert vectors.stats.streams == 2 and vectors.stats.rounds >= 10
     assert vectors.stats.threads == 2  # two workers of one thread
+    assert vectors.stats.stream_restarts == 0
     neighbours = [w for w, _ in vectors.most_similar("cat", topn=5)]
     assert len(set(neighbours) & ANIMALS) >= 4, neighbours
     assert vectors.stats.bytes_per_round > 0 and 0 < vectors.stats.sync_share < 1
@@ -99,7 +100,7 @@ def test_a_worker_killed_during_a_round_changes_nothing(client, local, tmp_path)
     killed = []
     vectors = train_skipgram(client, [CORPUS], str(tmp_path), streams=1, sync_words=30_000,
                              on_round=_killer(client, 0, 3, killed), **SMALL)
-    assert killed
+    assert killed and vectors.stats.stream_restarts == 1  # killed while it ran
     np.testing.assert_array_equal(vectors.vectors, local.vectors)
     _wait_for_restart(client, killed)
 
@@ -108,7 +109,7 @@ def test_two_streams_lose_a_worker_and_end_as_the_whole_run(client, two_streams,
     killed = []
     vectors = train_skipgram(client, [CORPUS], str(tmp_path),
                              on_round=_killer(client, 1, 4, killed), **TWO)
-    assert killed
+    assert killed and vectors.stats.stream_restarts == 1  # killed while it ran
     np.testing.assert_array_equal(vectors.vectors, two_streams.vectors)
     _wait_for_restart(client, killed)
 
@@ -130,6 +131,7 @@ def test_resume_after_the_client_process_is_killed_ends_as_the_whole_run(client,
     from textembed.distributed.rounds import read_state
     assert read_state(str(tmp_path / "state.bin"), weights=False)[0]["round"] > 0
     vectors = train_skipgram(client, [CORPUS], str(tmp_path), resume=True, **TWO)
+    assert vectors.stats.stream_restarts == 2  # the killed client's streams, then these
     np.testing.assert_array_equal(vectors.vectors, two_streams.vectors)
 
 

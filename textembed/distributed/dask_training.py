@@ -57,7 +57,7 @@ def train_skipgram(client, input_urls, work_dir, dim=_SG["dim"], window=_SG["win
                    on_round=None, merge_rule=None, progress=False, shared_memory=True):
     """Skip-gram vectors trained on the cluster; returns a WordVectors whose ``stats``
     also say what the rounds cost (``rounds``, ``sync_seconds``, ``sync_share``,
-    ``bytes_per_round``). ``streams``: how many train at once (default: one per
+    ``bytes_per_round``, ``stream_restarts``). ``streams``: how many train at once (default: one per
     worker); ``block_bytes``: the size of the corpus's partitions (default: the
     corpus cut in four per worker, at most :data:`.inputs.BLOCK_BYTES`);
     ``on_round(number)``: called as each round starts; ``merge_rule``: how the
@@ -149,7 +149,8 @@ def train_skipgram(client, input_urls, work_dir, dim=_SG["dim"], window=_SG["win
         seed=seed, replaced_bytes=totals["replaced"], streams=len(paths),
         rounds=standing["round"], sync_seconds=cost["sync"],
         sync_share=cost["sync"] / wall if wall > 0 else 0.0,
-        bytes_per_round=cost["bytes"] / max(cost["rounds"], 1))
+        bytes_per_round=cost["bytes"] / max(cost["rounds"], 1),
+        stream_restarts=cost["restarts"])
     return vectors
 
 
@@ -165,7 +166,9 @@ def _run_rounds(client, plan, on_round, bar):
     cost of synchronising): ``sync``, the seconds of the rounds' wall time in which
     the slowest stream was not training (finding the changed rows, change files,
     merging, waiting); ``bytes``, the change files' bytes each read by the other
-    streams; ``rounds``, the rounds run. ``on_round(number)`` is called as each round
+    streams; ``rounds``, the rounds run; ``restarts``, the streams' tasks run again
+    (after their worker died, or those of an earlier run of the job).
+    ``on_round(number)`` is called as each round
     starts (as seen from its files); ``bar`` (:class:`_Progress`) counts the rounds'
     words."""
     addresses = sorted(client.scheduler_info()["workers"])
@@ -195,10 +198,12 @@ def _run_rounds(client, plan, on_round, bar):
         for number, seconds in result["train_seconds"]:
             slowest[number] = max(slowest.get(number, 0.0), seconds)
     sent = sum(sum(r["bytes"]) for r in results) * (n - 1)
+    started = [name for name in os.listdir(plan.rounds_dir) if name.startswith(rounds.STARTED)]
     leader = results[0]
     return leader["progress"], leader["syn0"], {
         "sync": max(0.0, wall - sum(slowest.values())), "bytes": sent,
-        "rounds": leader["progress"]["round"] - leader["first_round"]}
+        "rounds": leader["progress"]["round"] - leader["first_round"],
+        "restarts": len(started) - n}
 
 
 def _exchange_dir(client, work_dir, state_bytes, shared_memory="/dev/shm"):

@@ -36,6 +36,7 @@ import mmap
 import os
 import threading
 import time
+import uuid
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
@@ -46,6 +47,7 @@ from ..word2vec.training import _BLOCK_TOKENS, split_jobs
 
 _STREAM_SHIFT = 40  # job numbers of stream s start at s << 40
 STATE_FILE = "state.bin"
+STARTED = "started-"  # a file named so in the rounds' directory marks each task a stream ran
 OWNER_FILE = "owner"
 RULES = ("sum", "sqrt", "mean")
 CHECKPOINT_SIZES = 8
@@ -219,6 +221,9 @@ def train_stream(plan, stream):
     stream 0's also holds the final ``progress`` and ``syn0``, written with syn1 as
     the final checkpoint."""
     _leave_thread_pool()
+    os.makedirs(plan.rounds_dir, exist_ok=True)
+    with open(os.path.join(plan.rounds_dir, f"{STARTED}{stream:04d}-{uuid.uuid4().hex}"), "wb"):
+        pass  # the driver counts the tasks a stream took
     replica = _rebuild(plan, stream)
     first_round = replica["progress"]["round"]
     threads = _threads(plan)
