@@ -143,9 +143,16 @@ def test_resume_after_a_lost_client_ends_as_the_whole_run(client, local, tmp_pat
         if number == 4:
             raise Lost()
 
+    def rounds_in_memory():
+        if not os.path.isdir("/dev/shm"):
+            return set()
+        return {n for n in os.listdir("/dev/shm") if n.startswith("textembed-rounds-")}
+
+    before = rounds_in_memory()
     with pytest.raises(Lost):
         train_skipgram(client, [CORPUS], str(tmp_path), streams=1, sync_words=30_000,
                        on_round=lose, **SMALL)
+    assert rounds_in_memory() == before  # the rounds held in memory went with the run
     vectors = train_skipgram(client, [CORPUS], str(tmp_path), streams=1, sync_words=30_000,
                              resume=True, **SMALL)
     np.testing.assert_array_equal(vectors.vectors, local.vectors)

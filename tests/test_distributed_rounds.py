@@ -105,6 +105,7 @@ def test_change_files_round_trip(tmp_path):
               np.zeros(0, np.int32), np.zeros((0, 4), np.float32))
     report = {"cursor": Cursor(5, 9, 2, 7, 300, True), "words": 120, "pairs": 4400,
               "loss_sum": 1234.5, "train_seconds": 0.25}
+    (tmp_path / "rounds").mkdir()  # the driver makes it
     path = str(tmp_path / "rounds" / "round-000001-stream-0000.bin")
     write_changes(path, report, arrays)
     got_report, got = read_changes(path)
@@ -228,7 +229,7 @@ def test_a_lone_stream_stopped_midway_resumes_from_its_checkpoint_bit_for_bit(
                        counts=vocab.counts, epochs=2, seed=3, work_dir=str(tmp_path / "job"),
                        budget=30_000, threads=1, **{k: SKIPGRAM_DEFAULTS[k] for k in (
                            "dim", "window", "negative", "sample", "alpha", "min_alpha")})
-    os.makedirs(plan.work_dir)
+    os.makedirs(plan.rounds_dir)  # with the job's directory, as the driver does
     rounds.write_state(plan.state_path, rounds.start_progress(1),
                        *initial_weights(len(vocab), 100, 3))
     monkeypatch.setattr(rounds, "CHECKPOINT_SECONDS", 0.0)  # one after every round

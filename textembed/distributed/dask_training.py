@@ -123,19 +123,25 @@ def train_skipgram(client, input_urls, work_dir, dim=_SG["dim"], window=_SG["win
                        budget=sync_words, exchange_dir=exchange, rule=settings["merge_rule"])
     if fresh:  # change files of an earlier job in this directory are not this one's
         shutil.rmtree(plan.rounds_dir, ignore_errors=True)
+    os.makedirs(plan.rounds_dir, exist_ok=True)
     setup_seconds = time.perf_counter() - started
     bar = _Progress(plan.train_words * epochs, progress, epochs)
     done_before = standing["epoch"] * plan.train_words + sum(c.words for c in standing["cursors"])
     if done_before:  # a resumed job
         bar.update(done_before, alpha, float("nan"), standing["epoch"])
+    finished = False
     try:
         standing, syn0, cost = _run_rounds(client, plan, on_round, bar)
+        finished = True
         if bar.bar is not None:  # rounds whose files went before the bar read them
             bar.update(bar.bar.total - bar.bar.n, min_alpha, standing["epoch_losses"][-1],
                        epochs - 1)
     finally:
         bar.close()
-    shutil.rmtree(plan.rounds_dir, ignore_errors=True)
+        # a stopped job keeps its rounds on disk for a resumed run; in shared memory they
+        # would hold the machine's memory (a resumed run trains them again)
+        if finished or exchange is not None:
+            shutil.rmtree(plan.rounds_dir, ignore_errors=True)
     wall = time.perf_counter() - started
     vectors = WordVectors(words, syn0, counts=counts, pruned=pruned, min_count=min_count)
     losses = standing["epoch_losses"]

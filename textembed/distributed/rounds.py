@@ -221,7 +221,6 @@ def train_stream(plan, stream):
     stream 0's also holds the final ``progress`` and ``syn0``, written with syn1 as
     the final checkpoint."""
     _leave_thread_pool()
-    os.makedirs(plan.rounds_dir, exist_ok=True)
     with open(os.path.join(plan.rounds_dir, f"{STARTED}{stream:04d}-{uuid.uuid4().hex}"), "wb"):
         pass  # the driver counts the tasks a stream took
     replica = _rebuild(plan, stream)
@@ -588,8 +587,8 @@ def merge_changes(table, changes, rule="sum", copy=None):
 def write_changes(path, report, changes):
     """Write a stream's round atomically: its report (None when it did not train) and its
     (rows0, values0, rows1, values1), as .npy arrays one after the other (no zip:
-    its checksums cost more than the copy)."""
-    os.makedirs(os.path.dirname(path), exist_ok=True)
+    its checksums cost more than the copy). The driver makes the directory: a stream
+    left running after its job was stopped does not make it again."""
     counters = np.zeros(9, np.int64)
     figures = np.zeros(2, np.float64)
     if report is not None:
