@@ -255,3 +255,28 @@ def test_dask_option_errors(invoke, files, tmp_path, args, fragment):
     code, out, err = invoke("skipgram", files["corpus"], "-o", tmp_path / "v.vec", *args)
     assert_one_error(code, err, 2, fragment)
     assert not (tmp_path / "v.vec").exists()
+
+
+@pytest.mark.parametrize("checkpoint, hint", [
+    (True, "run the same command again to continue it from its last round"),
+    (False, "give --checkpoint DIR to keep a job that can be continued"),
+])
+def test_a_dask_training_that_stops_ends_in_one_line(invoke, files, tmp_path, monkeypatch,
+                                                     checkpoint, hint):
+    """A job whose streams cannot go on (here: another run took its directory over)."""
+    pytest.importorskip("distributed")
+    import contextlib
+
+    from textembed.distributed import dask_driver, dask_training, rounds
+
+    def stopped(*args, **kwargs):
+        raise rounds.Superseded("job: the job was stopped or another run took over")
+
+    monkeypatch.setattr(dask_driver, "connect", lambda *a: contextlib.nullcontext(None))
+    monkeypatch.setattr(dask_driver, "check_workers", lambda client: 2)
+    monkeypatch.setattr(dask_training, "train_skipgram", stopped)
+    extra = ["--checkpoint", tmp_path / "job"] if checkpoint else []
+    code, out, err = invoke("skipgram", files["corpus"], "-o", tmp_path / "v.vec",
+                            "--engine", "dask", "--quiet", *extra)
+    assert_one_error(code, err, 1, "the Dask training stopped (job: the job was stopped", hint)
+    assert not (tmp_path / "v.vec").exists()

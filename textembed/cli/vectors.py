@@ -227,7 +227,8 @@ def skipgram(corpus, output, model, dim, window, negative, min_count, max_vocab,
             if on_dask:
                 vectors = _train_on_dask(source, given, epochs, seed, max_vocab, encoding,
                                          scheduler, dask_workers, sync_words,
-                                         checkpoint_dir or os.path.join(scratch, "dask"), quiet)
+                                         checkpoint_dir or os.path.join(scratch, "dask"), quiet,
+                                         kept=checkpoint_dir is not None)
             else:
                 vectors = train(source, epochs=epochs, threads=threads, seed=seed,
                                 max_vocab=max_vocab, encoding=encoding, progress=progress,
@@ -308,10 +309,14 @@ def _join_phrases(corpus, scratch, passes, given, resume, encoding, progress):
 
 
 def _train_on_dask(corpus, given, epochs, seed, max_vocab, encoding, scheduler, workers,
-                   sync_words, work_dir, quiet):
-    """Skip-gram vectors trained on a Dask cluster (see textembed.distributed)."""
+                   sync_words, work_dir, quiet, kept):
+    """Skip-gram vectors trained on a Dask cluster (see textembed.distributed);
+    ``kept``: ``work_dir`` is the user's --checkpoint (a stopped job continues)."""
+    from concurrent.futures import CancelledError
+
     from ..distributed import dask_driver
     from ..distributed.dask_training import SYNC_WORDS, train_skipgram
+    from ..distributed.rounds import RoundsError
     from ..word2vec.training import resolve_settings
 
     settings = resolve_settings(given, None)
@@ -320,14 +325,25 @@ def _train_on_dask(corpus, given, epochs, seed, max_vocab, encoding, scheduler, 
         resume = os.path.exists(os.path.join(work_dir, "plan.json"))
         info(f"skipgram: training on {n} Dask worker{'s' if n > 1 else ''}"
              + (f", continuing the job in {work_dir}" if resume else ""), quiet)
-        return train_skipgram(
-            client, [corpus], work_dir, dim=settings["dim"], window=settings["window"],
-            negative=settings["negative"], min_count=settings["min_count"],
-            sample=settings["sample"], epochs=epochs, alpha=settings["alpha"],
-            min_alpha=settings["min_alpha"], seed=0 if seed is None else seed,
-            max_vocab=max_vocab, sync_words=sync_words or SYNC_WORDS, encoding=encoding,
-            tokenizer=settings["tokenizer"], lower=settings["lower"], resume=resume,
-            progress=not quiet and stderr_is_terminal())
+        try:
+            return train_skipgram(
+                client, [corpus], work_dir, dim=settings["dim"], window=settings["window"],
+                negative=settings["negative"], min_count=settings["min_count"],
+                sample=settings["sample"], epochs=epochs, alpha=settings["alpha"],
+                min_alpha=settings["min_alpha"], seed=0 if seed is None else seed,
+                max_vocab=max_vocab, sync_words=sync_words or SYNC_WORDS, encoding=encoding,
+                tokenizer=settings["tokenizer"], lower=settings["lower"], resume=resume,
+                progress=not quiet and stderr_is_terminal())
+        except (RoundsError, CancelledError, _killed_worker()) as error:
+            then = ("run the same command again to continue it from its last round" if kept
+                    else "give --checkpoint DIR to keep a job that can be continued")
+            raise InputError(f"the Dask training stopped ({error}): {then}") from None
+
+
+def _killed_worker():
+    """Dask's error for a task whose workers kept dying."""
+    from distributed.scheduler import KilledWorker
+    return KilledWorker
 
 
 def _pruned_note(stats):

@@ -57,7 +57,12 @@ RECHECK_ROUNDS = 8
 PEER_TIMEOUT = 600.0  # seconds a stream waits for another's round before giving up
 
 
-class Superseded(RuntimeError):
+class RoundsError(RuntimeError):
+    """A stream cannot go on: the job's files are unreadable, a stream's round never
+    came, or the job is no longer this run's."""
+
+
+class Superseded(RoundsError):
     """The job's driver stopped it or another run took over its directory."""
 
 
@@ -388,7 +393,7 @@ def _rebuild(plan, stream):
         try:
             progress, syn0, syn1 = read_state(plan.state_path)
         except (OSError, IndexError, ValueError) as error:
-            raise RuntimeError(f"{plan.state_path}: cannot read the checkpoint ({error})") \
+            raise RoundsError(f"{plan.state_path}: cannot read the checkpoint ({error})") \
                 from None
         if n == 1:  # no copies: nothing is compared or merged
             return _with_step(plan, {"start0": syn0, "start1": syn1, "syn0": syn0,
@@ -406,7 +411,7 @@ def _rebuild(plan, stream):
         except FileNotFoundError:
             continue
         return _with_step(plan, replica)
-    raise RuntimeError(f"{plan.work_dir}: the checkpoint kept changing while stream "
+    raise RoundsError(f"{plan.work_dir}: the checkpoint kept changing while stream "
                        f"{stream} read it")
 
 
@@ -450,7 +455,7 @@ def _wait_for_round(plan, number, stream):
                 _check_owner(plan)
                 checked = now
                 if now - last_arrival > PEER_TIMEOUT:
-                    raise RuntimeError(f"stream {waiting[0]}'s round {number} did not arrive "
+                    raise RoundsError(f"stream {waiting[0]}'s round {number} did not arrive "
                                        f"in {PEER_TIMEOUT:.0f} s")
     return reports, found
 
@@ -634,7 +639,7 @@ def read_changes(path):
     except FileNotFoundError:
         raise
     except (OSError, ValueError, KeyError) as error:
-        raise RuntimeError(f"{path}: cannot read a stream's changes ({error})") from None
+        raise RoundsError(f"{path}: cannot read a stream's changes ({error})") from None
     counters, figures, *changes = arrays
     report = None
     if counters[0]:
