@@ -161,3 +161,16 @@ def test_a_task_whose_worker_dies_runs_again_with_the_shared_value(client):
         while worker in client.scheduler_info()["workers"] and time.monotonic() < deadline:
             time.sleep(0.1)
         client.wait_for_workers(2, timeout=60)
+
+
+def test_a_job_dask_gives_up_on_is_one_clear_error():
+    from concurrent.futures import CancelledError
+
+    from textembed.distributed.dask_driver import _stopped_jobs
+
+    with pytest.raises(InputError, match="the Dask job stopped .*run the command again"):
+        with _stopped_jobs():
+            raise CancelledError("task-1 cancelled")
+    with pytest.raises(ValueError):  # anything else is not Dask's verdict: left as it is
+        with _stopped_jobs():
+            raise ValueError("a bug")

@@ -312,8 +312,6 @@ def _train_on_dask(corpus, given, epochs, seed, max_vocab, encoding, scheduler, 
                    sync_words, work_dir, quiet, kept):
     """Skip-gram vectors trained on a Dask cluster (see textembed.distributed);
     ``kept``: ``work_dir`` is the user's --checkpoint (a stopped job continues)."""
-    from concurrent.futures import CancelledError
-
     from ..distributed import dask_driver
     from ..distributed.dask_training import SYNC_WORDS, train_skipgram
     from ..distributed.rounds import RoundsError
@@ -334,16 +332,10 @@ def _train_on_dask(corpus, given, epochs, seed, max_vocab, encoding, scheduler, 
                 max_vocab=max_vocab, sync_words=sync_words or SYNC_WORDS, encoding=encoding,
                 tokenizer=settings["tokenizer"], lower=settings["lower"], resume=resume,
                 progress=not quiet and stderr_is_terminal())
-        except (RoundsError, CancelledError, _killed_worker()) as error:
+        except RoundsError as error:
             then = ("run the same command again to continue it from its last round" if kept
                     else "give --checkpoint DIR to keep a job that can be continued")
             raise InputError(f"the Dask training stopped ({error}): {then}") from None
-
-
-def _killed_worker():
-    """Dask's error for a task whose workers kept dying."""
-    from distributed.scheduler import KilledWorker
-    return KilledWorker
 
 
 def _pruned_note(stats):

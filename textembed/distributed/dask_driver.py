@@ -39,7 +39,7 @@ def connect(scheduler=None, workers=None, threads_per_worker=None):
         except (OSError, TimeoutError) as error:
             raise InputError(f"cannot reach the Dask scheduler at {scheduler}: {error}") \
                 from None
-        with client:
+        with client, _stopped_jobs():
             yield client
         return
     cores = os.cpu_count() or 1
@@ -48,8 +48,22 @@ def connect(scheduler=None, workers=None, threads_per_worker=None):
     with distributed.LocalCluster(n_workers=n, threads_per_worker=threads_per_worker,
                                   processes=True, dashboard_address=None,
                                   silence_logs=logging.ERROR) as cluster, \
-            distributed.Client(cluster) as client:
+            distributed.Client(cluster) as client, _stopped_jobs():
         yield client
+
+
+@contextlib.contextmanager
+def _stopped_jobs():
+    """A job Dask gave up on (its tasks' workers kept dying, or it was cancelled) as an
+    InputError: one line, not a traceback."""
+    from concurrent.futures import CancelledError
+
+    from distributed.scheduler import KilledWorker
+    try:
+        yield
+    except (KilledWorker, CancelledError) as error:
+        raise InputError(f"the Dask job stopped ({type(error).__name__}: {error}): check "
+                         "the workers, then run the command again") from None
 
 
 def _versions():
