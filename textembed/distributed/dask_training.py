@@ -122,7 +122,7 @@ def train_skipgram(client, input_urls, work_dir, dim=_SG["dim"], window=_SG["win
                        min_alpha=min_alpha, epochs=epochs, seed=seed, work_dir=work_dir,
                        budget=sync_words, exchange_dir=exchange, rule=settings["merge_rule"])
     if fresh:  # change files of an earlier job in this directory are not this one's
-        shutil.rmtree(plan.rounds_dir, ignore_errors=True)
+        _remove_rounds(plan.rounds_dir)
     os.makedirs(plan.rounds_dir, exist_ok=True)
     setup_seconds = time.perf_counter() - started
     bar = _Progress(plan.train_words * epochs, progress, epochs)
@@ -141,7 +141,7 @@ def train_skipgram(client, input_urls, work_dir, dim=_SG["dim"], window=_SG["win
         # a stopped job keeps its rounds on disk for a resumed run; in shared memory they
         # would hold the machine's memory (a resumed run trains them again)
         if finished or exchange is not None:
-            shutil.rmtree(plan.rounds_dir, ignore_errors=True)
+            _remove_rounds(plan.rounds_dir)
     wall = time.perf_counter() - started
     vectors = WordVectors(words, syn0, counts=counts, pruned=pruned, min_count=min_count)
     losses = standing["epoch_losses"]
@@ -158,6 +158,17 @@ def train_skipgram(client, input_urls, work_dir, dim=_SG["dim"], window=_SG["win
         bytes_per_round=cost["bytes"] / max(cost["rounds"], 1),
         stream_restarts=cost["restarts"])
     return vectors
+
+
+def _remove_rounds(folder):
+    """Delete the rounds' directory: renamed first, so that a stream still finishing
+    its round (until it sees the job stopped) cannot put a file back in it."""
+    trash = f"{folder}.removing-{uuid.uuid4().hex}"
+    try:
+        os.rename(folder, trash)
+    except FileNotFoundError:
+        return
+    shutil.rmtree(trash, ignore_errors=True)
 
 
 def _stream_threads(client, n_streams):

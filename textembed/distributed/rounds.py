@@ -226,6 +226,7 @@ def train_stream(plan, stream):
     stream 0's also holds the final ``progress`` and ``syn0``, written with syn1 as
     the final checkpoint."""
     _leave_thread_pool()
+    _check_owner(plan)  # a task of a stopped run starts nothing
     with open(os.path.join(plan.rounds_dir, f"{STARTED}{stream:04d}-{uuid.uuid4().hex}"), "wb"):
         pass  # the driver counts the tasks a stream took
     replica = _rebuild(plan, stream)
