@@ -27,7 +27,7 @@ import uuid
 import numpy as np
 
 from .._defaults import SKIPGRAM_DEFAULTS as _SG
-from ..io import InputError
+from ..io import InputError, atomic_output
 from ..word2vec.training import _Progress
 from . import dask_driver, inputs, rounds
 
@@ -57,8 +57,8 @@ def train_skipgram(client, input_urls, work_dir, dim=_SG["dim"], window=_SG["win
                    on_round=None, merge_rule=None, progress=False, shared_memory=True):
     """Skip-gram vectors trained on the cluster; returns a WordVectors whose ``stats``
     also say what the rounds cost (``rounds``, ``sync_seconds``, ``sync_share``,
-    ``bytes_per_round``, ``stream_restarts``). ``streams``: how many train at once (default: one per
-    worker); ``block_bytes``: the size of the corpus's partitions (default: the
+    ``bytes_per_round``, ``stream_restarts``). ``streams``: how many train at once
+    (default: one per worker); ``block_bytes``: the size of the corpus's partitions (default: the
     corpus cut in four per worker, at most :data:`.inputs.BLOCK_BYTES`);
     ``on_round(number)``: called as each round starts; ``merge_rule``: how the
     streams' changes merge (default :data:`MERGE_RULE`, see
@@ -110,10 +110,10 @@ def train_skipgram(client, input_urls, work_dir, dim=_SG["dim"], window=_SG["win
                                                       pure=False)))
         totals = {"tokens": merged.tokens, "lines": merged.lines,
                   "distinct": len(merged.words), "replaced": merged.replaced}
-        _write_json(plan_path, {**settings, "words": words, "counts": counts.tolist(),
-                                "streams": [[os.path.basename(p) for p in group]
-                                            for group in paths],
-                                "stream_words": list(stream_words), "totals": totals})
+        with atomic_output(plan_path) as out:
+            json.dump({**settings, "words": words, "counts": counts.tolist(),
+                       "streams": [[os.path.basename(p) for p in group] for group in paths],
+                       "stream_words": list(stream_words), "totals": totals}, out)
         standing = rounds.start_progress(len(paths))
         rounds.write_state(state_path, standing, *initial_weights(len(words), dim, seed))
     exchange = _exchange_dir(client, work_dir, len(words) * dim * 8) if shared_memory else None
@@ -185,9 +185,8 @@ def _run_rounds(client, plan, on_round, bar):
     merging, waiting); ``bytes``, the change files' bytes each read by the other
     streams; ``rounds``, the rounds run; ``restarts``, the streams' tasks run again
     (after their worker died, or those of an earlier run of the job).
-    ``on_round(number)`` is called as each round
-    starts (as seen from its files); ``bar`` (:class:`_Progress`) counts the rounds'
-    words."""
+    ``on_round(number)`` is called as each round starts (as seen from its files);
+    ``bar`` (:class:`_Progress`) counts the rounds' words."""
     addresses = sorted(client.scheduler_info()["workers"])
     n = len(plan.streams)
     began = time.perf_counter()
@@ -262,8 +261,9 @@ def _report_rounds(plan, seen, on_round, bar):
         names = []
     files = {}
     for name in names:
-        if name.startswith("round-") and name.endswith(".bin"):
-            files.setdefault(int(name[6:12]), []).append(name)
+        number = rounds.round_of(name)
+        if number is not None:
+            files.setdefault(number, []).append(name)
     n = len(plan.streams)
     latest = max([r + 1 for r, found in files.items() if len(found) == n], default=0)
     first = latest if seen is None else seen + 1
@@ -286,12 +286,10 @@ def _count_round(plan, number, bar):
                 words += report["words"]
                 loss += report["loss_sum"]
                 pairs += report["pairs"]
-    except (FileNotFoundError, RuntimeError):
+    except (FileNotFoundError, rounds.RoundsError):
         return
-    done = min((bar.bar.n + words) / max(bar.bar.total, 1), 1.0)
-    bar.update(words, plan.alpha - (plan.alpha - plan.min_alpha) * done,
-               loss / max(pairs, 1), min(int(bar.bar.n // max(plan.train_words, 1)),
-                                         plan.epochs - 1))
+    bar.update(words, plan.rate(bar.bar.n + words), loss / max(pairs, 1),
+               min(int(bar.bar.n // max(plan.train_words, 1)), plan.epochs - 1))
 
 
 def _balanced(sizes, n):
@@ -305,13 +303,6 @@ def _balanced(sizes, n):
         groups.append(list(range(start, stop)))
         start = stop
     return [g for g in groups if g]
-
-
-def _write_json(path, content):
-    temporary = path + ".writing"
-    with open(temporary, "w", encoding="utf-8") as f:
-        json.dump(content, f)
-    os.replace(temporary, path)
 
 
 def _read_plan(path, settings):

@@ -103,6 +103,12 @@ class Plan:
         """The rounds of an epoch: the largest stream's words in rounds of ``budget``."""
         return max(1, round(max(self.stream_words) / max(self.budget, 1)))
 
+    def rate(self, position):
+        """The learning rate after ``position`` words of the whole job (all streams, all
+        epochs): linear from ``alpha`` to ``min_alpha``."""
+        span = self.alpha - self.min_alpha
+        return self.alpha - span * min(position / (self.train_words * self.epochs), 1.0)
+
     def round_end(self, stream, words_done):
         """Where the round of stream ``stream`` that starts after ``words_done`` words of
         its epoch ends: the next of the marks that cut its part of an epoch into
@@ -126,6 +132,14 @@ class Plan:
     def changes_path(self, round_number, stream):
         """The file of the rows stream ``stream`` changed in round ``round_number``."""
         return os.path.join(self.rounds_dir, f"round-{round_number:06d}-stream-{stream:04d}.bin")
+
+
+def round_of(name):
+    """The round of a change file's name (see :meth:`Plan.changes_path`); None for any
+    other file."""
+    if name.startswith("round-") and name.endswith(".bin"):
+        return int(name[6:12])
+    return None
 
 
 @dataclass(frozen=True)
@@ -262,8 +276,7 @@ def train_stream(plan, stream):
         checkpoints.wait()
         if pool is not None:
             pool.shutdown()
-    result = {"stream": stream, "train_seconds": seconds, "bytes": sizes,
-              "first_round": first_round}
+    result = {"train_seconds": seconds, "bytes": sizes, "first_round": first_round}
     if stream == 0:
         _check_owner(plan)
         write_state(plan.state_path, replica["progress"], replica["start0"], replica["start1"])
@@ -334,12 +347,9 @@ def _train_round(plan, stream, replica, pool, alone=False):
     began = time.perf_counter()
     source = _Stream(plan.streams[stream])
     mine, everyone = plan.stream_words[stream], plan.train_words
-    total = everyone * plan.epochs
-    span = plan.alpha - plan.min_alpha
 
     def rate(words_in_stream):  # the stream's share of its epoch, as global words
-        position = epoch * everyone + words_in_stream * everyone // max(mine, 1)
-        return plan.alpha - span * min(position / total, 1.0)
+        return plan.rate(epoch * everyone + words_in_stream * everyone // max(mine, 1))
 
     start, read, job_in_block = cursor.start, cursor.read, cursor.job
     jobs, words_done, trained = cursor.jobs, cursor.words, 0
@@ -474,17 +484,18 @@ def _check_owner(plan):
 
 def claim(work_dir, key):
     """Make ``key`` the owner of the job directory (streams of earlier runs stop)."""
-    path = os.path.join(work_dir, OWNER_FILE)
-    with open(path + ".writing", "w", encoding="utf-8") as f:
-        f.write(key)
-    os.replace(path + ".writing", path)
+    from ..io import atomic_output
+
+    with atomic_output(os.path.join(work_dir, OWNER_FILE)) as out:
+        out.write(key)
 
 
 def _remove_rounds_before(plan, number):
     """Delete the change files of the rounds before ``number`` (the checkpoint's)."""
     folder = plan.rounds_dir
     for name in os.listdir(folder):
-        if name.startswith("round-") and name.endswith(".bin") and int(name[6:12]) < number:
+        found = round_of(name)
+        if found is not None and found < number:
             try:
                 os.remove(os.path.join(folder, name))
             except FileNotFoundError:
