@@ -72,6 +72,7 @@ def test_predict_on_the_cluster_equals_local_predict(client, model, tmp_path, in
     assert code == 0
     names = sorted(p.name for p in (tmp_path / "out").iterdir())
     assert names == [f"part-{i:05d}" for i in range(parts)]
+    assert (tmp_path / "out").stat().st_mode & 0o777 == 0o755  # as a model or a store
     assert "".join((tmp_path / "out" / n).read_text() for n in names) == out
     assert lines == len(lines_of(out))
     with pytest.raises(InputError, match="exists: give --force"):

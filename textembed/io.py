@@ -219,6 +219,30 @@ def move_into_place(tmp, target):
 
 
 @contextlib.contextmanager
+def atomic_directory(path, what):
+    """A new folder beside ``path``, filled by the block, then renamed to ``path`` (see
+    :func:`move_into_place`) with the usual folder permissions; removed if the block
+    fails. A refused write is an InputError naming ``what`` ("the model")."""
+    target = os.path.abspath(os.fspath(path))
+    parent, name = os.path.split(target)
+    try:
+        tmp = tempfile.mkdtemp(prefix=f".{name}.tmp-", dir=parent)
+    except OSError as error:
+        raise InputError(f"{path}: cannot write in the folder {parent}: "
+                         f"{error.strerror}") from None
+    try:
+        yield tmp
+        os.chmod(tmp, 0o755)
+        move_into_place(tmp, target)
+    except OSError as error:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise InputError(f"{path}: cannot write {what} ({error})") from None
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+
+
+@contextlib.contextmanager
 def atomic_output(path, mode="w", encoding="utf-8"):
     """Open a temporary file beside ``path``; rename it to ``path`` on success.
 

@@ -9,10 +9,8 @@ into model inputs), ``metrics.json`` and, for a network, ``tokenizer.json``
 """
 import json
 import os
-import shutil
-import tempfile
 
-from ..io import InputError, move_into_place
+from ..io import InputError, atomic_directory
 
 FORMAT = "textembed.TextClassifier"
 FORMAT_VERSION = 2
@@ -62,21 +60,11 @@ def write_model_dir(model_dir, write_model, texts, force=False):
     parent = os.path.dirname(target)
     if not os.path.isdir(parent):
         raise InputError(f"{model_dir}: the parent directory {parent} does not exist")
-    name = os.path.basename(target)
-    tmp = tempfile.mkdtemp(prefix=f".{name}.tmp-", dir=parent)
-    try:
+    with atomic_directory(model_dir, "the model") as tmp:
         write_model(os.path.join(tmp, FILES["model"]))
         for key, text in texts.items():
             with open(os.path.join(tmp, FILES[key]), "w", encoding="utf-8") as f:
                 f.write(text + "\n")
-        os.chmod(tmp, 0o755)
-        move_into_place(tmp, target)
-    except OSError as error:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise InputError(f"{model_dir}: cannot write the model ({error})") from None
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
 
 
 def read_model_dir(model_dir):

@@ -11,10 +11,8 @@ work of each task is in :mod:`.partitions`. Training is in :mod:`.dask_training`
 import contextlib
 import logging
 import os
-import shutil
-import tempfile
 
-from ..io import InputError, move_into_place
+from ..io import InputError, atomic_directory
 from . import inputs, partitions
 
 
@@ -209,12 +207,5 @@ def _staging(out_dir, force):
         with fs.open(f"{root.rstrip('/')}/_SUCCESS", "wb"):
             pass
         return
-    out_dir = check_output_dir(out_dir, force)
-    parent = os.path.dirname(os.path.abspath(out_dir))
-    staging = tempfile.mkdtemp(prefix=f".{os.path.basename(out_dir)}.", dir=parent)
-    try:
+    with atomic_directory(check_output_dir(out_dir, force), "the predictions") as staging:
         yield staging
-        move_into_place(staging, os.path.abspath(out_dir))
-    finally:
-        if os.path.exists(staging):
-            shutil.rmtree(staging, ignore_errors=True)

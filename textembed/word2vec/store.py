@@ -21,12 +21,10 @@ Every problem with a store raises :class:`~textembed.io.InputError` (one line).
 """
 import json
 import os
-import shutil
-import tempfile
 
 import numpy as np
 
-from ..io import InputError, move_into_place
+from ..io import InputError, atomic_directory
 
 FORMAT = "textembed-word-vectors"
 VERSION = 1
@@ -61,16 +59,10 @@ def save(path, words, vectors, counts=None, min_count=None, norms=None):
     norms: float32 (V,), the rows' lengths, or None.
     """
     check_output(path)
-    target = os.path.abspath(os.fspath(path))
-    parent, name = os.path.split(target)
     meta = {"format": FORMAT, "version": VERSION, "words": len(words),
             "dim": int(vectors.shape[1]), "counts": counts is not None,
             "min_count": None if min_count is None else int(min_count)}
-    try:
-        tmp = tempfile.mkdtemp(prefix=f".{name}.tmp-", dir=parent)
-    except OSError as error:
-        raise InputError(f"{path}: cannot write in the folder {parent}: {error.strerror}") from None
-    try:
+    with atomic_directory(path, "the vector store") as tmp:
         with open(os.path.join(tmp, MATRIX), "wb") as out:
             np.save(out, np.ascontiguousarray(vectors, dtype="<f4"), allow_pickle=False)
         if norms is not None:
@@ -80,14 +72,6 @@ def save(path, words, vectors, counts=None, min_count=None, norms=None):
             out.write(_vocab_text(words, counts))
         with open(os.path.join(tmp, META), "w", encoding="utf-8") as out:
             out.write(json.dumps(meta, indent=1) + "\n")
-        os.chmod(tmp, 0o755)
-        move_into_place(tmp, target)
-    except OSError as error:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise InputError(f"{path}: cannot write the vector store ({error})") from None
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
 
 
 def _vocab_text(words, counts):
