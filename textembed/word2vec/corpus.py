@@ -199,13 +199,13 @@ class EncodedCorpus:
                 os.remove(rewritten)
 
 
-def _line_chunks(lines):
+def _line_chunks(lines, chunk_chars=_CHUNK_CHARS):
     chunk = []
     chars = 0
     for line in lines:
         chunk.append(line)
         chars += len(line)
-        if len(chunk) >= _CHUNK_LINES or chars >= _CHUNK_CHARS:
+        if len(chunk) >= _CHUNK_LINES or chars >= chunk_chars:
             yield chunk
             chunk = []
             chars = 0
@@ -213,10 +213,12 @@ def _line_chunks(lines):
         yield chunk
 
 
-def encode_lines(lines, path, tokenizer="keras", lower=True, max_memory=None):
+def encode_lines(lines, path, tokenizer="keras", lower=True, max_memory=None,
+                 chunk_chars=_CHUNK_CHARS):
     """Encode an iterable of text lines into ``path``; returns the EncodedCorpus.
-    max_memory: prune the word table past this many bytes (None: never)."""
-    return _encode(lines, path, separators_for(tokenizer), lower, max_memory)
+    max_memory: prune the word table past this many bytes (None: never);
+    chunk_chars: the characters encoded at once (memory against calls)."""
+    return _encode(lines, path, separators_for(tokenizer), lower, max_memory, chunk_chars)
 
 
 def encode_sentences(sentences, path, max_memory=None):
@@ -226,10 +228,10 @@ def encode_sentences(sentences, path, max_memory=None):
                    max_memory)
 
 
-def _encode(lines, path, separators, lower, max_memory=None):
+def _encode(lines, path, separators, lower, max_memory=None, chunk_chars=_CHUNK_CHARS):
     corpus = EncodedCorpus(path, max_memory)
     with open(path, "wb") as out:
-        for chunk in _line_chunks(lines):
+        for chunk in _line_chunks(lines, chunk_chars):
             corpus.add_lines(chunk, separators, lower, out)
     return corpus.finish()
 

@@ -40,7 +40,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..byte_batch import encode_words
-from .corpus import EncodedCorpus, encode_sentences, read_blocks, separators_for
+from .corpus import encode_lines, encode_sentences, read_blocks
 
 DEFAULTS = {"passes": 1, "min_count": 5, "threshold": 100.0, "scoring": "default",
             "delimiter": "_", "max_table": 40_000_000}
@@ -125,11 +125,12 @@ def apply_phrases(corpus, out_path, passes=DEFAULTS["passes"], min_count=DEFAULT
         replaced = 0
         if isinstance(corpus, (str, os.PathLike)):
             source = TextSource(os.fspath(corpus), encoding)
-            encoded = _encode(progress_lines(source, "reading", show=progress), ids_path,
-                              tokenizer, lower)
+            encoded = encode_lines(progress_lines(source, "reading", show=progress), ids_path,
+                                   tokenizer, lower, chunk_chars=_CHUNK_CHARS)
             replaced = source.replaced
         else:
-            encoded = _encode(corpus, ids_path, tokenizer, lower)
+            encoded = encode_lines(corpus, ids_path, tokenizer, lower,
+                                   chunk_chars=_CHUNK_CHARS)
         words, ids_path, found = _run_passes(encoded.words, ids_path, scratch, passes,
                                              min_count, threshold, scoring, delimiter,
                                              max_table, progress)
@@ -162,24 +163,6 @@ def phrase_sentences(sentences, passes=DEFAULTS["passes"], min_count=DEFAULTS["m
         out.append([words[i] for i in ids[begin:end].tolist()])
         begin = end + 1
     return out, PhraseStats(found, encoded.n_lines, time.perf_counter() - started)
-
-
-def _encode(lines, ids_path, tokenizer, lower):
-    """Encode lines (str) to the id file, as ``corpus.encode_lines`` does, in
-    smaller chunks; returns the EncodedCorpus."""
-    separators = separators_for(tokenizer)
-    encoded = EncodedCorpus(ids_path)
-    with open(ids_path, "wb") as out:
-        chunk, chars = [], 0
-        for line in lines:
-            chunk.append(line)
-            chars += len(line)
-            if chars >= _CHUNK_CHARS:
-                encoded.add_lines(chunk, separators, lower, out)
-                chunk, chars = [], 0
-        if chunk:
-            encoded.add_lines(chunk, separators, lower, out)
-    return encoded.finish()
 
 
 def _run_passes(words, ids_path, scratch, passes, min_count, threshold, scoring, delimiter,
