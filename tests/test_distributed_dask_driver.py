@@ -59,6 +59,8 @@ def test_encoded_shards_are_the_single_process_vocabulary_and_ids(client, tmp_pa
     ids = np.concatenate([np.fromfile(s.path, np.int32) for s in shards])
     np.testing.assert_array_equal(ids, expected.remap[np.fromfile(tmp_path / "local.ids",
                                                                   np.int32)])
+    for shard in shards:  # the in-vocabulary tokens each shard holds
+        assert shard.known == np.count_nonzero(np.fromfile(shard.path, np.int32) >= 0)
 
 
 def test_predict_on_the_cluster_equals_local_predict(client, model, tmp_path, invoke):

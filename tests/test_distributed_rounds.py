@@ -222,10 +222,9 @@ def test_a_lone_stream_stopped_midway_resumes_from_its_checkpoint_bit_for_bit(
     for shard in shards[1:]:
         merged = partitions.merge_counts(merged, partitions.shard_counts(shard))
     vocab = Vocabulary(merged.words, merged.counts, 5)
-    for shard in shards:
-        partitions.remap_shard(shard, "\n".join(vocab.words))
+    known = sum(partitions.remap_shard(shard, "\n".join(vocab.words)) for shard in shards)
     paths = (tuple(s.path for s in shards),)
-    plan = rounds.Plan(key="first", streams=paths, stream_words=(rounds.stream_words(paths[0]),),
+    plan = rounds.Plan(key="first", streams=paths, stream_words=(known,),
                        counts=vocab.counts, epochs=2, seed=3, work_dir=str(tmp_path / "job"),
                        budget=30_000, threads=1, **{k: SKIPGRAM_DEFAULTS[k] for k in (
                            "dim", "window", "negative", "sample", "alpha", "min_alpha")})

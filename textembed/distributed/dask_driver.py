@@ -143,8 +143,9 @@ def encode(client, input_urls, scratch, encoding="utf-8", tokenizer="keras", low
            min_count=5, max_vocab=None, block_bytes=inputs.BLOCK_BYTES):
     """Encode the inputs into shards of final word ids under ``scratch`` (a directory
     every worker can write and read: local for a LocalCluster, shared across
-    machines). Returns (Vocabulary, list of Shard in input order, merged Counts):
-    the vocabulary is the single-process one (same words, counts, order, ids)."""
+    machines). Returns (Vocabulary, list of Shard in input order with their
+    in-vocabulary tokens, merged Counts): the vocabulary is the single-process one
+    (same words, counts, order, ids)."""
     from ..word2vec.vocab import Vocabulary
     parts = inputs.partitions(input_urls, block_bytes)
     if not parts:
@@ -156,8 +157,12 @@ def encode(client, input_urls, scratch, encoding="utf-8", tokenizer="keras", low
     merged = _tree(client, counts, partitions.merge_counts).result()
     vocab = Vocabulary(merged.words, merged.counts, min_count, max_vocab)
     words = share(client, "\n".join(vocab.words))  # words hold no "\n" (it ends lines)
-    client.gather(client.map(partitions.remap_shard, shards, vocabulary=words, pure=False))
-    return vocab, client.gather(shards), merged
+    known = client.gather(client.map(partitions.remap_shard, shards, vocabulary=words,
+                                     pure=False))
+    encoded = client.gather(shards)
+    for shard, count in zip(encoded, known):
+        shard.known = count
+    return vocab, encoded, merged
 
 
 def predict(client, model_dir, input_urls, out_dir, encoding="utf-8", k=1, threshold=None,

@@ -106,8 +106,7 @@ def train_skipgram(client, input_urls, work_dir, dim=_SG["dim"], window=_SG["win
         n = max(1, min(streams or len(client.scheduler_info()["workers"]), len(shards)))
         groups = _balanced([int(s.tokens) for s in shards], n)
         paths = tuple(tuple(shards[i].path for i in group) for group in groups)
-        stream_words = tuple(client.gather(client.map(rounds.stream_words, paths,
-                                                      pure=False)))
+        stream_words = tuple(sum(shards[i].known for i in group) for group in groups)
         totals = {"tokens": merged.tokens, "lines": merged.lines,
                   "distinct": len(merged.words), "replaced": merged.replaced}
         with atomic_output(plan_path) as out:

@@ -60,13 +60,15 @@ def merge_word_counts(first, second):
 @dataclass
 class Shard:
     """One partition's encoded lines: ``path`` of its int32 ids (provisional ids of
-    ``words``, -1 ending each line), the counts of ``words``, totals."""
+    ``words``, -1 ending each line), the counts of ``words``, totals; ``known``: its
+    in-vocabulary tokens, once :func:`remap_shard` has given it final ids."""
     path: str
     words: list
     counts: np.ndarray
     tokens: int
     lines: int
     replaced: int
+    known: int = None
 
 
 @dataclass
@@ -115,15 +117,16 @@ def remap_shard(shard, vocabulary, path=None):
     """Rewrite ``shard``'s ids as final ids: ``vocabulary`` holds the vocabulary's words
     in id order, one per line (one str travels faster than a dict); words absent
     from it become -2, as in the single-process encoding. Written to ``path``
-    (default: in place, atomically). Returns the path."""
+    (default: in place, atomically). Returns its in-vocabulary tokens."""
     final_ids = {w: i for i, w in enumerate(vocabulary.split("\n"))} if vocabulary else {}
     table = np.array([final_ids.get(w, -2) for w in shard.words] + [-1], np.int32)
     ids = np.fromfile(shard.path, dtype=np.int32)
     out = shard.path if path is None else path
     temporary = out + ".remapping"
-    table[ids].tofile(temporary)  # ids of -1 (line ends) take table[-1] = -1
+    final = table[ids]  # ids of -1 (line ends) take table[-1] = -1
+    final.tofile(temporary)
     os.replace(temporary, out)
-    return out
+    return int(np.count_nonzero(final >= 0))
 
 
 # -- batch prediction ------------------------------------------------------------------

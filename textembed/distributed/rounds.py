@@ -224,15 +224,6 @@ class _Stream:
         return block, start + len(block), read_to
 
 
-def stream_words(paths):
-    """In-vocabulary tokens of the shards ``paths`` (ids >= 0)."""
-    stream = _Stream(paths)
-    total = 0
-    for start in range(0, stream.size, _BLOCK_TOKENS):
-        total += int(np.count_nonzero(stream.read(start, start + _BLOCK_TOKENS) >= 0))
-    return total
-
-
 def train_stream(plan, stream):
     """Run stream ``stream``'s part of the job from where the job stands to its end.
     Returns a dict: ``train_seconds`` ((round, seconds) of each round this task trained
