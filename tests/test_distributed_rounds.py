@@ -107,19 +107,48 @@ def test_change_files_round_trip(tmp_path):
               "loss_sum": 1234.5, "train_seconds": 0.25}
     (tmp_path / "rounds").mkdir()  # the driver makes it
     path = str(tmp_path / "rounds" / "round-000001-stream-0000.bin")
-    write_changes(path, report, arrays)
+    assert write_changes(path, report, arrays, 1, 0) == os.path.getsize(path)
     got_report, got = read_changes(path)
     assert got_report == report
     for a, want in zip(got, arrays):
         np.testing.assert_array_equal(a, want)
         assert a.dtype == want.dtype and a.shape == want.shape
     assert os.listdir(tmp_path / "rounds") == ["round-000001-stream-0000.bin"]
-    write_changes(path, None, arrays)  # a stream that did not train this round
+    write_changes(path, None, arrays, 1, 0)  # a stream that did not train this round
     assert read_changes(path)[0] is None
     with open(path, "r+b") as f:
         f.truncate(100)
     with pytest.raises(RuntimeError, match="cannot read a stream's changes"):
         read_changes(path)
+
+
+def test_a_spare_is_written_over_and_its_old_name_reads_as_gone(tmp_path):
+    from textembed.distributed.rounds import SPARE
+
+    folder = tmp_path / "rounds"
+    folder.mkdir()
+    big = (np.arange(50, dtype=np.int32), np.full((50, 8), 2.0, np.float32),
+           np.zeros(0, np.int32), np.zeros((0, 8), np.float32))
+    small = (np.array([4], np.int32), np.full((1, 8), 3.0, np.float32),
+             np.zeros(0, np.int32), np.zeros((0, 8), np.float32))
+    old = str(folder / "round-000002-stream-0001.bin")
+    write_changes(old, None, big, 2, 1)
+    size = os.path.getsize(old)
+    inode = os.stat(old).st_ino
+    os.link(old, str(tmp_path / "still-open"))  # as a reader that opened it before
+    os.replace(old, str(folder / f"{SPARE}x"))
+    new = str(folder / "round-000007-stream-0000.bin")
+    written = write_changes(new, None, small, 7, 0, spares=str(folder))
+    assert sorted(os.listdir(folder)) == ["round-000007-stream-0000.bin"]
+    assert os.stat(new).st_ino == inode  # the same file, written over
+    assert written < size == os.path.getsize(new)  # never cut short
+    _, got = read_changes(new)
+    for a, want in zip(got, small):
+        np.testing.assert_array_equal(a, want)
+    # the stale reader's name no longer names round 2 of stream 1
+    os.replace(str(tmp_path / "still-open"), old)
+    with pytest.raises(FileNotFoundError):
+        read_changes(old)
 
 
 def test_merges_in_two_threads_at_once_give_the_sequential_result():

@@ -71,21 +71,23 @@ def _versions():
     return __version__, numba.__version__
 
 
-def _warm():
+def _warm(streams):
     """Compile (or load from the cache) the kernels the jobs use: the word scanner, the
-    skip-gram trainer (a few words, one thread) and the rounds' merge."""
+    skip-gram trainer (a few words, one thread) and the rounds' merge of the changes
+    of 1 to ``streams`` streams."""
     import numpy as np
 
     from ..byte_batch import ByteBatch, separator_bytes
     from ..word2vec.training import train
-    from .rounds import _changes, merge_changes
+    from .rounds import TUPLE_STREAMS, _changes, merge_changes
     ByteBatch(["warm up"], separator_bytes(" ", " "), True).count_words()
     train([["warm", "up", "the", "kernels"]] * 4, dim=4, min_count=1, epochs=1, threads=1,
           seed=0)
     table = np.zeros((3, 2), np.float32)
     rows, values, _, _ = _changes({"syn0": table + 1, "start0": table, "syn1": table,
                                    "start1": table})
-    merge_changes(table, [(rows, values), (rows[:1], table[:1])], "sum")
+    for n in list(range(1, min(streams, TUPLE_STREAMS) + 1)) + [streams]:
+        merge_changes(table, [(rows, values)] * n, "sum")
     return True
 
 
@@ -102,7 +104,7 @@ def check_workers(client):
                              f"numba {versions[1]}, this machine textembed {mine[0]} with "
                              f"numba {mine[1]}: install the same versions on every machine")
     for address in sorted(theirs):
-        client.run(_warm, workers=[address])
+        client.run(_warm, len(theirs), workers=[address])
     return len(theirs)
 
 

@@ -25,7 +25,8 @@ The checkpoint (``state.bin``: the common weights at the start of a round and
 where every stream stands) is written by stream 0 while a round trains, once
 the change files kept since the last one outweigh it :data:`CHECKPOINT_SIZES`
 times (or after :data:`CHECKPOINT_SECONDS`); the files older than it are then
-deleted. A task that starts without a replica (the first, one retried after its
+kept as spares, which later rounds write over (writing over a file's pages costs a
+third of filling new ones, in memory or on disk). A task that starts without a replica (the first, one retried after its
 worker died, one of a resumed job) rebuilds it from the checkpoint and the
 rounds whose files are all there, so the job continues from its last round.
 A lone stream has nothing to exchange: its files carry its report only, it
@@ -48,6 +49,7 @@ from ..word2vec.training import _BLOCK_TOKENS, split_jobs
 _STREAM_SHIFT = 40  # job numbers of stream s start at s << 40
 STATE_FILE = "state.bin"
 STARTED = "started-"  # a file named so in the rounds' directory marks each task a stream ran
+SPARE = "spare-"  # a change file no one reads any more, kept to be written over (see write_changes)
 OWNER_FILE = "owner"
 RULES = ("sum", "sqrt", "mean")
 CHECKPOINT_SIZES = 8
@@ -55,6 +57,7 @@ CHECKPOINT_SECONDS = 60.0
 WHOLE_SHARE = 0.9  # of a matrix's rows changed in a round: send it whole (see _changes)
 RECHECK_ROUNDS = 8
 PEER_TIMEOUT = 600.0  # seconds a stream waits for another's round before giving up
+TUPLE_STREAMS = 16  # merges of up to this many streams' changes pass them as a tuple
 
 
 class RoundsError(RuntimeError):
@@ -131,7 +134,11 @@ class Plan:
 
     def changes_path(self, round_number, stream):
         """The file of the rows stream ``stream`` changed in round ``round_number``."""
-        return os.path.join(self.rounds_dir, f"round-{round_number:06d}-stream-{stream:04d}.bin")
+        return os.path.join(self.rounds_dir, change_file_name(round_number, stream))
+
+
+def change_file_name(round_number, stream):
+    return f"round-{round_number:06d}-stream-{stream:04d}.bin"
 
 
 def round_of(name):
@@ -251,7 +258,9 @@ def train_stream(plan, stream):
                 report, changes = _train_round(plan, stream, replica, pool, alone)
                 seconds.append((number, report["train_seconds"]))
             path = plan.changes_path(number, stream)
-            write_changes(path, report, changes)
+            _check_owner(plan)  # a stopped run's stream leaves no file in a new run's folder
+            written = write_changes(path, report, changes, number, stream,
+                                    spares=None if alone else plan.rounds_dir)
             if alone:  # nothing to exchange: the file tells the driver the round is done
                 replica["progress"] = advance(progress, [report])
                 checkpoints.after_lone_round()
@@ -260,7 +269,7 @@ def train_stream(plan, stream):
             reports[stream], found[stream] = report, changes
             checkpoints.settle()  # the merge changes the start weights it writes
             _merge_all(plan, replica, found)
-            sizes.append(os.path.getsize(path))
+            sizes.append(written)
             replica["progress"] = advance(progress, reports)
             checkpoints.after_round(sum(_changes_bytes(c) for c in found))
     finally:
@@ -306,12 +315,12 @@ class _Checkpoints:
         self.since_bytes, self.since_time = 0, time.monotonic()
 
     def settle(self):
-        """Wait for the one being written, then delete the files before it: called once
-        every stream has written its file of the checkpoint's round, so all are past
-        them."""
+        """Wait for the one being written, then make the files before it spares: called
+        once every stream has written its file of the checkpoint's round, so all are
+        past them."""
         round_number = self.wait()
         if round_number is not None:
-            _remove_rounds_before(self.plan, round_number)
+            _remove_rounds_before(self.plan, round_number, keep_spares=True)
 
     def wait(self):
         """Wait for the one being written; returns its round (None when there is none)."""
@@ -388,12 +397,14 @@ def _train_round(plan, stream, replica, pool, alone=False):
 def _rebuild(plan, stream):
     """The stream's replica at the job's last round: the checkpoint with every round
     after it whose files are all there merged (retried when stream 0 replaces the
-    checkpoint and deletes older files meanwhile). A lone stream takes the
-    checkpoint as it is and trains its rounds again, bit for bit."""
+    checkpoint meanwhile: the older files may then be gone, or spares written over
+    by then). A lone stream takes the checkpoint as it is and trains its rounds
+    again, bit for bit."""
     n = len(plan.streams)
     for _ in range(5):
         try:
             progress, syn0, syn1 = read_state(plan.state_path)
+            first = progress["round"]
         except (OSError, IndexError, ValueError) as error:
             raise RoundsError(f"{plan.state_path}: cannot read the checkpoint ({error})") \
                 from None
@@ -410,6 +421,9 @@ def _rebuild(plan, stream):
                 loaded = [read_changes(p) for p in paths]
                 _merge_all(plan, replica, [c for _, c in loaded])
                 progress = replica["progress"] = advance(progress, [r for r, _ in loaded])
+            # the files merged were not spares yet: the checkpoint that frees them is not out
+            if read_state(plan.state_path, weights=False)[0]["round"] != first:
+                continue
         except FileNotFoundError:
             continue
         return _with_step(plan, replica)
@@ -481,14 +495,19 @@ def claim(work_dir, key):
         out.write(key)
 
 
-def _remove_rounds_before(plan, number):
-    """Delete the change files of the rounds before ``number`` (the checkpoint's)."""
+def _remove_rounds_before(plan, number, keep_spares=False):
+    """Delete the change files of the rounds before ``number`` (the checkpoint's), or
+    with ``keep_spares`` rename them to spares for later rounds to write over."""
     folder = plan.rounds_dir
     for name in os.listdir(folder):
         found = round_of(name)
         if found is not None and found < number:
+            path = os.path.join(folder, name)
             try:
-                os.remove(os.path.join(folder, name))
+                if keep_spares:
+                    os.replace(path, os.path.join(folder, f"{SPARE}{uuid.uuid4().hex}"))
+                else:
+                    os.remove(path)
             except FileNotFoundError:
                 pass
 
@@ -574,7 +593,7 @@ def merge_changes(table, changes, rule="sum", copy=None):
 
     if rule not in RULES:
         raise ValueError(f"merge rule {rule!r}: use one of {', '.join(RULES)}")
-    rows, values = [], List()
+    rows, values = [], []
     for r, v in changes:
         r, v = np.ascontiguousarray(r, np.int32), np.ascontiguousarray(v, np.float32)
         if len(r) > 1 and not (r[1:] > r[:-1]).all():  # the kernel walks rows in order
@@ -587,38 +606,65 @@ def merge_changes(table, changes, rule="sum", copy=None):
         return np.zeros(0, np.int32)
     union = np.empty(table.shape[0], np.int32)
     ends = np.cumsum([0] + [len(r) for r in rows]).astype(np.int64)
+    # a tuple's arrays are read in place, a typed list's through a call each time (the
+    # kernel takes a third less time); but each length of tuple is compiled apart
+    values = tuple(values) if len(values) <= TUPLE_STREAMS else List(values)
     k = merge_sorted(table, table if copy is None else copy, np.concatenate(rows), ends,
                      values, {"sum": 0.0, "sqrt": 0.5, "mean": 1.0}[rule], union)
     return union[:k]
 
 
-def write_changes(path, report, changes):
-    """Write a stream's round atomically: its report (None when it did not train) and its
-    (rows0, values0, rows1, values1), as .npy arrays one after the other (no zip:
-    its checksums cost more than the copy). The driver makes the directory: a stream
+def write_changes(path, report, changes, round_number, stream, spares=None):
+    """Write stream ``stream``'s round ``round_number`` atomically: its report (None when
+    it did not train) and its (rows0, values0, rows1, values1), as .npy arrays one
+    after the other (no zip: its checksums cost more than the copy), over a spare
+    file of the folder ``spares`` when there is one (its tail, past the arrays,
+    stays). Returns the bytes written. The driver makes the directory: a stream
     left running after its job was stopped does not make it again."""
-    counters = np.zeros(9, np.int64)
+    counters = np.zeros(11, np.int64)
     figures = np.zeros(2, np.float64)
+    counters[9:] = (round_number, stream)  # a reader of a spare written over sees another
     if report is not None:
         c = report["cursor"]
-        counters[:] = (1, c.start, c.read, c.job, c.jobs, c.words, c.done, report["words"],
-                       report["pairs"])
+        counters[:9] = (1, c.start, c.read, c.job, c.jobs, c.words, c.done, report["words"],
+                        report["pairs"])
         figures[:] = (report["loss_sum"], report["train_seconds"])
-    _write_arrays(path, (counters, figures, *changes))
+    return _write_arrays(path, (counters, figures, *changes), spares)
 
 
-def _write_arrays(path, arrays):
+def _write_arrays(path, arrays, spares=None):
     """Write ``arrays`` to ``path`` atomically as .npy arrays one after the other (what
-    np.save writes, at the speed of tofile: np.save copies large arrays in chunks)."""
+    np.save writes, at the speed of tofile: np.save copies large arrays in chunks),
+    over a spare of the folder ``spares`` when there is one; returns the bytes
+    written. A spare is never cut short: a process still mapping it must not fault."""
     temporary = path + ".writing"
-    with open(temporary, "wb") as f:
+    reused = spares is not None and _take_spare(spares, temporary)
+    with open(temporary, "r+b" if reused else "wb") as f:
         for array in arrays:
             array = np.ascontiguousarray(array)
             np.lib.format.write_array_header_1_0(
                 f, np.lib.format.header_data_from_array_1_0(array))
             f.flush()
             array.tofile(f)
+        written = f.tell()
     os.replace(temporary, path)
+    return written
+
+
+def _take_spare(folder, temporary):
+    """Rename a spare file of ``folder`` to ``temporary``; False when there is none."""
+    try:
+        names = os.listdir(folder)
+    except OSError:
+        return False
+    for name in names:
+        if name.startswith(SPARE):
+            try:
+                os.replace(os.path.join(folder, name), temporary)
+                return True
+            except FileNotFoundError:  # another stream took it
+                continue
+    return False
 
 
 _HEADER_READERS = {(1, 0): np.lib.format.read_array_header_1_0,
@@ -628,7 +674,7 @@ _HEADER_READERS = {(1, 0): np.lib.format.read_array_header_1_0,
 def read_changes(path):
     """(report or None, (rows0, values0, rows1, values1)) of a stream's round file,
     the arrays mapped from it rather than copied (FileNotFoundError when it is not
-    there)."""
+    there, or no longer: a spare being written over)."""
     try:
         with open(path, "rb") as f:
             mapped = mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_COPY)
@@ -644,6 +690,9 @@ def read_changes(path):
     except (OSError, ValueError, KeyError) as error:
         raise RoundsError(f"{path}: cannot read a stream's changes ({error})") from None
     counters, figures, *changes = arrays
+    if len(counters) != 11 or os.path.basename(path) != change_file_name(int(counters[9]),
+                                                                          int(counters[10])):
+        raise FileNotFoundError(path)
     report = None
     if counters[0]:
         report = {"cursor": Cursor(*map(int, counters[1:6]), bool(counters[6])),
