@@ -226,9 +226,7 @@ def _exchange_dir(client, work_dir, state_bytes, shared_memory="/dev/shm"):
     machine's shared memory (a LocalCluster, or workers all on this machine) and it
     holds what a job keeps there, a directory in it named after ``work_dir`` (so
     a resumed job finds it); else ``work_dir``/rounds. Change files live for a few
-    rounds only: on a disk, the kernel starts writing them out and the rounds slow
-    down (a round's file took 34 ms to write instead of 13 on this project's
-    benchmark machine)."""
+    rounds only: in memory they are never written out to a disk."""
     needed = (rounds.CHECKPOINT_SIZES + 2 * len(client.scheduler_info()["workers"]) + 2) \
         * state_bytes
     try:
