@@ -236,30 +236,11 @@ def test_a_lone_stream_stopped_midway_resumes_from_its_checkpoint_bit_for_bit(
     """One stream writes no change files: stopped after a checkpoint, it trains the
     rounds since again and ends with the single-threaded run's bits."""
     import threading
-    from pathlib import Path
 
-    from textembed._defaults import SKIPGRAM_DEFAULTS
-    from textembed.distributed import inputs, partitions, rounds
+    from textembed.distributed import rounds
     from textembed.word2vec import train
-    from textembed.word2vec.training import initial_weights
-    from textembed.word2vec.vocab import Vocabulary
 
-    corpus = str(Path(__file__).resolve().parents[1] / "data" / "sample_corpus.txt")
-    shards = [partitions.encode_shard(part, str(tmp_path / f"shard-{i}"), "utf-8")
-              for i, part in enumerate(inputs.partitions([corpus], 30_000))]
-    merged = partitions.shard_counts(shards[0])
-    for shard in shards[1:]:
-        merged = partitions.merge_counts(merged, partitions.shard_counts(shard))
-    vocab = Vocabulary(merged.words, merged.counts, 5)
-    known = sum(partitions.remap_shard(shard, "\n".join(vocab.words)) for shard in shards)
-    paths = (tuple(s.path for s in shards),)
-    plan = rounds.Plan(key="first", streams=paths, stream_words=(known,),
-                       counts=vocab.counts, epochs=2, seed=3, work_dir=str(tmp_path / "job"),
-                       budget=30_000, threads=1, **{k: SKIPGRAM_DEFAULTS[k] for k in (
-                           "dim", "window", "negative", "sample", "alpha", "min_alpha")})
-    os.makedirs(plan.rounds_dir)  # with the job's directory, as the driver does
-    rounds.write_state(plan.state_path, rounds.start_progress(1),
-                       *initial_weights(len(vocab), 100, 3))
+    plan = _sample_plan(tmp_path, 1)
     monkeypatch.setattr(rounds, "CHECKPOINT_SECONDS", 0.0)  # one after every round
     rounds.claim(plan.work_dir, plan.key)
 
@@ -279,7 +260,7 @@ def test_a_lone_stream_stopped_midway_resumes_from_its_checkpoint_bit_for_bit(
     rounds.claim(plan.work_dir, again.key)
     result = rounds.train_stream(again, 0)
     assert result["first_round"] == reached and result["progress"]["epoch"] == 2
-    local = train(corpus, threads=1, seed=3, epochs=2)
+    local = train(SAMPLE, threads=1, seed=3, epochs=2)
     np.testing.assert_array_equal(result["syn0"], local.vectors)
 
 
@@ -294,3 +275,60 @@ def test_an_epoch_is_cut_into_the_same_number_of_equal_rounds_for_every_stream()
                                                                              667, 1000]
     assert [plan.round_end(1, done) for done in (0, 314, 627)] == [314, 627, 940]
     assert Plan(**{**plan.__dict__, "budget": 10 ** 9}).rounds_per_epoch == 1
+
+
+SAMPLE = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "data",
+                      "sample_corpus.txt")
+
+
+def _sample_plan(folder, n_streams, key="first", budget=30_000, epochs=2):
+    """The plan of a job on the sample corpus in ``n_streams`` streams (consecutive
+    shards), its directory, checkpoint and owner made as the driver makes them."""
+    from textembed._defaults import SKIPGRAM_DEFAULTS
+    from textembed.distributed import inputs, partitions, rounds
+    from textembed.word2vec.training import initial_weights
+    from textembed.word2vec.vocab import Vocabulary
+
+    shards = [partitions.encode_shard(part, str(folder / f"shard-{i}"), "utf-8")
+              for i, part in enumerate(inputs.partitions([SAMPLE], 30_000))]
+    merged = partitions.shard_counts(shards[0])
+    for shard in shards[1:]:
+        merged = partitions.merge_counts(merged, partitions.shard_counts(shard))
+    vocab = Vocabulary(merged.words, merged.counts, 5)
+    known = [partitions.remap_shard(shard, "\n".join(vocab.words)) for shard in shards]
+    cut = np.array_split(np.arange(len(shards)), n_streams)
+    plan = rounds.Plan(key=key, streams=tuple(tuple(shards[i].path for i in part) for part in cut),
+                       stream_words=tuple(sum(known[i] for i in part) for part in cut),
+                       counts=vocab.counts, epochs=epochs, seed=3, work_dir=str(folder / "job"),
+                       budget=budget, threads=1, **{k: SKIPGRAM_DEFAULTS[k] for k in (
+                           "dim", "window", "negative", "sample", "alpha", "min_alpha")})
+    os.makedirs(plan.rounds_dir)
+    rounds.write_state(plan.state_path, rounds.start_progress(n_streams),
+                       *initial_weights(len(vocab), plan.dim, 3))
+    rounds.claim(plan.work_dir, plan.key)
+    return plan
+
+
+def test_rounds_written_over_spares_give_the_bits_of_new_files(tmp_path, monkeypatch):
+    """Two streams checkpointing after every round (the files before each become
+    spares, written over by the next rounds) end as two that never checkpoint, and
+    leave no spare behind."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from textembed.distributed import rounds
+
+    taken = []
+    take = rounds._take_spare
+    monkeypatch.setattr(rounds, "_take_spare", lambda *a: taken.append(take(*a)) or taken[-1])
+    results = {}
+    for name, sizes in (("spares", 0), ("none", 10 ** 6)):
+        monkeypatch.setattr(rounds, "CHECKPOINT_SIZES", sizes)
+        (tmp_path / name).mkdir()
+        plan = _sample_plan(tmp_path / name, 2, budget=5_000, epochs=6)
+        with ThreadPoolExecutor(2) as pool:
+            results[name] = list(pool.map(lambda s: rounds.train_stream(plan, s), range(2)))
+        left = os.listdir(plan.rounds_dir)
+        assert not [f for f in left if f.startswith(rounds.SPARE)], left
+        if name == "spares":
+            assert sum(taken) > 5 and results[name][0]["progress"]["round"] > 5
+    np.testing.assert_array_equal(results["spares"][0]["syn0"], results["none"][0]["syn0"])
