@@ -56,7 +56,7 @@ RULES = ("sum", "sqrt", "mean")
 CHECKPOINT_SIZES = 8
 CHECKPOINT_SECONDS = 60.0
 WHOLE_SHARE = 0.9  # of a matrix's rows changed in a round: send it whole (see _changes)
-RECHECK_ROUNDS = 32  # comparing a whole matrix again costs about 10 ms on the benchmark's
+RECHECK_ROUNDS = 32  # comparing the benchmark's syn1 whole again costs about 10 ms
 PEER_TIMEOUT = 600.0  # seconds a stream waits for another's round before giving up
 TUPLE_STREAMS = 16  # merges of up to this many streams' changes pass them as a tuple
 
