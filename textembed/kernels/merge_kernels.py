@@ -27,13 +27,13 @@ def extract_changes(trained, start, rows, values):
 
 @njit(cache=True, nogil=True)
 def merge_sorted(table, copy, rows, ends, values, power, union):
-    """Merge the streams' changes into ``table``, the weights at the round's start,
-    and into ``copy`` (same shape). Stream s changed rows ``rows[ends[s]:ends[s+1]]``
-    (int32, ascending; ``ends``: int64 (streams + 1,)) to ``values[s]`` (float32
-    (its rows, dim); ``values``: a tuple or a typed list); streams in order. A row
-    one stream changed takes its value; a row several changed, the start plus their changes summed in float64 in
-    stream order and divided by their number**power (0: sum, 0.5: sqrt, 1: mean).
-    Writes the distinct rows that changed to ``union`` (int32 (V,)); returns how
+    """Merge the streams' changes into ``table``, the weights at the round's start, and into
+    ``copy`` (same shape). Stream s changed rows ``rows[ends[s]:ends[s+1]]`` (int32,
+    ascending; ``ends``: int64 (streams + 1,)) to ``values[s]`` (float32 (its rows,
+    dim); ``values``: a tuple or a typed list); streams in order. A row one stream
+    changed takes its value; a row several changed, the start plus their changes summed
+    in float64 in stream order and divided by their number**power (0: sum, 0.5: sqrt, 1:
+    mean). Writes the distinct rows that changed to ``union`` (int32 (V,)); returns how
     many."""
     n = ends.shape[0] - 1
     at = ends[:-1].copy()
