@@ -242,7 +242,6 @@ def test_a_lone_stream_stopped_midway_resumes_from_its_checkpoint_bit_for_bit(
 
     plan = _sample_plan(tmp_path, 1)
     monkeypatch.setattr(rounds, "CHECKPOINT_SECONDS", 0.0)  # one after every round
-    rounds.claim(plan.work_dir, plan.key)
 
     def stop_at_round_5():
         while rounds.read_state(plan.state_path, weights=False)[0]["round"] < 5:
