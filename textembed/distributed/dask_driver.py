@@ -86,7 +86,10 @@ def _warm(streams):
     table = np.zeros((3, 2), np.float32)
     rows, values, _, _ = _changes({"syn0": table + 1, "start0": table, "syn1": table,
                                    "start1": table})
-    for n in list(range(1, min(streams, TUPLE_STREAMS) + 1)) + [streams]:
+    counts = list(range(1, min(streams, TUPLE_STREAMS) + 1))
+    if streams > TUPLE_STREAMS:  # larger merges take a typed list: one compilation for all
+        counts.append(streams)
+    for n in counts:
         merge_changes(table, [(rows, values)] * n, "sum")
     return True
 
