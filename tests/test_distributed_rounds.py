@@ -331,3 +331,107 @@ def test_rounds_written_over_spares_give_the_bits_of_new_files(tmp_path, monkeyp
         if name == "spares":
             assert sum(taken) > 5 and results[name][0]["progress"]["round"] > 5
     np.testing.assert_array_equal(results["spares"][0]["syn0"], results["none"][0]["syn0"])
+
+
+def test_a_part_file_round_trips_and_is_not_counted_as_a_round(tmp_path):
+    from textembed.distributed.rounds import _file_round, change_file_name, round_of
+
+    (tmp_path / "rounds").mkdir()
+    name = change_file_name(12, 3, part=2)
+    assert name == "round-000012-stream-0003-part-02.bin"
+    assert round_of(name) is None and _file_round(name) == 12
+    assert round_of(change_file_name(12, 3)) == 12
+    hot = (np.arange(4, dtype=np.int32), np.full((4, 2), 1.5, np.float32),
+           np.arange(4, dtype=np.int32), np.full((4, 2), -0.5, np.float32))
+    path = str(tmp_path / "rounds" / name)
+    write_changes(path, None, hot, 12, 3, part=2)
+    report, got = read_changes(path)
+    assert report is None
+    np.testing.assert_array_equal(got[1], hot[1])
+    os.replace(path, str(tmp_path / "rounds" / change_file_name(12, 3, part=1)))
+    with pytest.raises(FileNotFoundError):  # written as part 2: not part 1's
+        read_changes(str(tmp_path / "rounds" / change_file_name(12, 3, part=1)))
+
+
+def test_a_round_is_cut_into_parts_of_about_equal_words_in_order():
+    from textembed.distributed.rounds import _parts, parts_per_round
+
+    jobs = [(np.array([1] * n + [-1] * 3, np.int32), k) for k, n in
+            enumerate([10, 10, 10, 10, 40, 10, 10])]
+    cut = _parts(jobs, 4)
+    assert [[k for _, k in part] for part in cut] == [[0, 1], [2, 3], [4], [5, 6]]
+    assert [[k for _, k in part] for part in _parts(jobs, 1)] == [list(range(7))]
+    assert parts_per_round(300_000, 1) == 5 and parts_per_round(600_000, 1) == 9
+    assert parts_per_round(600_000, 8) == 1 and parts_per_round(10 ** 9, 1) == 16
+
+
+def _two_streams(plan, fail_once=None):
+    """Both streams of ``plan`` run to the end in two threads; ``fail_once``: (stream,
+    round, part) where that stream's task dies once, just before it merges the
+    part before, and is started again (as Dask retries it)."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from textembed.distributed import rounds
+
+    def run(stream):
+        try:
+            return rounds.train_stream(plan, stream)
+        except RuntimeError as error:
+            if "killed" not in str(error):
+                raise
+            return rounds.train_stream(plan, stream)
+
+    if fail_once is not None:
+        exchange, failed = rounds._HotRows.exchange, []
+
+        def dying(self, part):
+            if (self.stream, self.number, part) == fail_once and not failed:
+                failed.append(part)
+                raise RuntimeError("killed")
+            return exchange(self, part)
+
+        rounds._HotRows.exchange = dying
+    try:
+        with ThreadPoolExecutor(2) as pool:
+            results = list(pool.map(run, range(2)))
+    finally:
+        if fail_once is not None:
+            rounds._HotRows.exchange = exchange
+            assert failed, "the task never reached the part it was to die at"
+    return results
+
+
+def test_hot_rows_exchanged_inside_rounds_end_with_the_same_bits_after_a_retry(
+        tmp_path, monkeypatch):
+    """Hot rows exchanged between the parts of each round change the result; the run
+    gives the same bits when it checkpoints after every round, and when a stream's
+    task dies between two parts (its part file already merged by the other) and is
+    started again from the first checkpoint and the rounds since."""
+    from textembed.distributed import rounds
+    from textembed.word2vec import training
+
+    monkeypatch.setattr(training, "_JOB_TOKENS", 2_000)  # about ten jobs a round
+    written = []
+    write = rounds.write_changes
+    monkeypatch.setattr(rounds, "write_changes",
+                        lambda *a, **k: written.append(k.get("part", 0)) or write(*a, **k))
+    finals = {}
+    for name, hot, sizes, fail in (("plain", 0, 10 ** 6, None), ("hot", 100, 10 ** 6, None),
+                                   ("every", 100, 0, None), ("retried", 100, 10 ** 6, (1, 3, 2))):
+        monkeypatch.setattr(rounds, "CHECKPOINT_SIZES", sizes)
+        (tmp_path / name).mkdir()
+        plan = _sample_plan(tmp_path / name, 2, budget=20_000, epochs=2)
+        plan = rounds.Plan(**{**plan.__dict__, "hot_rows": hot, "parts": 3})
+        del written[:]
+        results = _two_streams(plan, fail)
+        finals[name] = results[0]["syn0"]
+        assert results[0]["progress"]["epoch"] == 2 and results[0]["progress"]["round"] > 4
+        if hot:
+            assert written.count(1) >= 8 and written.count(2) >= 8
+        else:
+            assert set(written) == {0}
+        left = [f for f in os.listdir(plan.rounds_dir) if "-part-" in f]
+        assert len(left) <= 4, left  # the last round's at most
+    assert not np.array_equal(finals["plain"], finals["hot"])
+    np.testing.assert_array_equal(finals["every"], finals["hot"])
+    np.testing.assert_array_equal(finals["retried"], finals["hot"])

@@ -135,7 +135,8 @@ def _default_vectors_path(corpus, format_):
 @click.option("--sync-words", type=click.IntRange(min=1000), default=None,
               help="With --engine dask: about the words each worker trains between two "
                    "merges (every worker's part of an epoch is cut into the same number "
-                   "of equal rounds) [300,000].")
+                   "of equal rounds; the 2,000 most frequent words are also merged after "
+                   "every wave of jobs inside a round) [600,000].")
 @click.option("--checkpoint", "checkpoint_dir", default=None, metavar="DIR",
               help="With --engine dask: where the job keeps its shards of word ids and its "
                    "state after every round (every worker must reach it); the same command "

@@ -32,18 +32,20 @@ from ..word2vec.training import _Progress
 from . import dask_driver, inputs, rounds
 
 # Words each stream trains between two merges, and how the changes merge: summed, as
-# the threads of one process add theirs to one matrix, which the rounds approach as
-# they shrink. Measured on the benchmark corpus (2 streams, 5 epochs; WS353,
-# SimLex-999, analogies, against one process with 2 threads of the same seed):
-#   seeds 1-3, one process: 0.651, 0.390, 0.204 (means)
-#   250k words, sum: 0.647, 0.377, 0.194    300k words, sum: 0.647, 0.384, 0.193
-#   seed 1 alone (one process 0.645, 0.398, 0.195):
-#   250k, sqrt: 0.627, 0.367, 0.189         350k, sum: 0.642, 0.374, 0.196
-#   500k, sum: 0.630, 0.359, 0.176          1M, sum: 0.612, 0.372, 0.182
-#   1M, sqrt: 0.614, 0.369, 0.199           2M, sqrt: 0.611, 0.368, 0.185
-# Larger rounds cost less synchronising but drift further from the one-process run;
-# 250k and 300k differ by less than seeds do.
-SYNC_WORDS = 300_000
+# the threads of one process add theirs to one matrix. Within a round the hot rows
+# (rounds.HOT_ROWS) are also merged after every wave of jobs (rounds.parts_per_round).
+# Measured with scripts/bench_distributed.py (2 workers, seeds 1-5, against one
+# process with 2 threads in the same run; WS353, SimLex-999, analogies; the share of
+# wall time synchronising):
+#   600k words, hot rows:    -0.000, -0.020, -0.003;  9.1%
+#   300k words, hot rows:    -0.006, -0.020, -0.002; 12.4%
+#   300k words, no hot rows: -0.011, -0.010, -0.011;  8.2%
+# Without hot rows, analogies lose about 0.01 at any round size from 60k to 350k words;
+# with them, rounds of 600k words score as those of 300k (in a Dask-free run of the
+# same rounds: 0.649, 0.379, 0.200 against 0.650, 0.379, 0.198) for less
+# synchronising. Hot rows cost SimLex about 0.01 in every variant tried (merged
+# after every part or at a barrier, syn0 or syn1 alone, 500 to 8,000 rows).
+SYNC_WORDS = 600_000
 MERGE_RULE = "sum"
 _SETTINGS = ("dim", "window", "negative", "min_count", "sample", "epochs", "alpha",
              "min_alpha", "seed", "max_vocab", "sync_words", "tokenizer", "lower", "merge_rule")
@@ -119,7 +121,9 @@ def train_skipgram(client, input_urls, work_dir, dim=_SG["dim"], window=_SG["win
     plan = rounds.Plan(key=key, streams=paths, stream_words=stream_words, counts=counts,
                        dim=dim, window=window, negative=negative, sample=sample, alpha=alpha,
                        min_alpha=min_alpha, epochs=epochs, seed=seed, work_dir=work_dir,
-                       budget=sync_words, exchange_dir=exchange, rule=settings["merge_rule"])
+                       budget=sync_words, exchange_dir=exchange, rule=settings["merge_rule"],
+                       hot_rows=rounds.HOT_ROWS,
+                       parts=rounds.parts_per_round(sync_words, _most_threads(client)))
     if fresh:  # change files of an earlier job in this directory are not this one's
         _remove_rounds(plan.rounds_dir)
     os.makedirs(plan.rounds_dir, exist_ok=True)
@@ -168,6 +172,12 @@ def _remove_rounds(folder):
     except FileNotFoundError:
         return
     shutil.rmtree(trash, ignore_errors=True)
+
+
+def _most_threads(client):
+    """The most threads a worker has (a round's parts are waves of jobs on them)."""
+    workers = client.scheduler_info()["workers"].values()
+    return max([int(w.get("nthreads", 1)) for w in workers], default=1)
 
 
 def _stream_threads(client, n_streams):

@@ -12,7 +12,9 @@ for the other streams' files of the round and merges them all the same way
 (:func:`merge_changes`), so the replicas stay equal bit for bit, the weights
 never pass through the driver and no round waits for a scheduler. Rounds never
 cross an epoch's end; a stream whose part of the epoch is done writes an empty
-file until the others are done too.
+file until the others are done too. Inside a round, the rows of the most
+frequent words, which every job changes, are also exchanged between its parts
+(:class:`_HotRows`), a part late instead of a round late.
 
 A stream is cut into blocks and jobs exactly as the single-process trainer
 cuts its file (:func:`textembed.word2vec.corpus.read_blocks`,
@@ -45,7 +47,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..word2vec.corpus import LINE_END
-from ..word2vec.training import _BLOCK_TOKENS, split_jobs
+from ..word2vec.training import _BLOCK_TOKENS, _JOB_TOKENS, split_jobs
 
 _STREAM_SHIFT = 40  # job numbers of stream s start at s << 40
 STATE_FILE = "state.bin"
@@ -59,6 +61,8 @@ WHOLE_SHARE = 0.9  # of a matrix's rows changed in a round: send it whole (see _
 RECHECK_ROUNDS = 32  # comparing the benchmark's syn1 whole again costs about 10 ms
 PEER_TIMEOUT = 600.0  # seconds a stream waits for another's round before giving up
 TUPLE_STREAMS = 16  # merges of up to this many streams' changes pass them as a tuple
+HOT_ROWS = 2000  # the most frequent words, whose rows are also exchanged inside a round
+MAX_PARTS = 16
 
 
 class RoundsError(RuntimeError):
@@ -79,7 +83,10 @@ class Plan:
     ``work_dir``/rounds); ``budget``: about the words per stream and round (see
     :meth:`round_end`);
     ``rule``: how changes merge (see :func:`merge_changes`); ``threads``: per
-    stream (default: its worker's threads)."""
+    stream (default: its worker's threads); ``hot_rows`` and ``parts``: with the
+    sum rule, the first ``hot_rows`` rows of both matrices (the most frequent
+    words) are also exchanged between the ``parts`` parts of every round (see
+    :class:`_HotRows`)."""
     key: str
     streams: tuple
     stream_words: tuple
@@ -97,6 +104,8 @@ class Plan:
     exchange_dir: str = None
     rule: str = "sum"
     threads: int = None
+    hot_rows: int = 0
+    parts: int = 1
 
     @property
     def train_words(self):
@@ -133,18 +142,37 @@ class Plan:
     def rounds_dir(self):
         return self.exchange_dir or os.path.join(self.work_dir, "rounds")
 
-    def changes_path(self, round_number, stream):
-        """The file of the rows stream ``stream`` changed in round ``round_number``."""
-        return os.path.join(self.rounds_dir, change_file_name(round_number, stream))
+    def changes_path(self, round_number, stream, part=0):
+        """The file of the rows stream ``stream`` changed in round ``round_number`` (with
+        ``part``, of its hot rows after that part of the round)."""
+        return os.path.join(self.rounds_dir, change_file_name(round_number, stream, part))
+
+    def exchanges_hot(self, streams):
+        """Whether a round that ``streams`` (the active ones) train exchanges hot rows."""
+        return self.rule == "sum" and self.hot_rows > 0 and self.parts > 1 and streams > 1
 
 
-def change_file_name(round_number, stream):
-    return f"round-{round_number:06d}-stream-{stream:04d}.bin"
+def parts_per_round(budget, threads):
+    """The parts a round of ``budget`` words per stream is cut into, for hot rows: one
+    per wave of jobs, one job to each of the ``threads`` (at least 1, at most
+    :data:`MAX_PARTS`)."""
+    return int(min(max(1, round(budget / (_JOB_TOKENS * max(threads, 1)))), MAX_PARTS))
+
+
+def change_file_name(round_number, stream, part=0):
+    name = f"round-{round_number:06d}-stream-{stream:04d}"
+    return f"{name}-part-{part:02d}.bin" if part else f"{name}.bin"
 
 
 def round_of(name):
     """The round of a change file's name (see :meth:`Plan.changes_path`); None for any
-    other file."""
+    other file, a part's file too."""
+    found = _file_round(name)
+    return None if found is None or "-part-" in name else found
+
+
+def _file_round(name):
+    """The round of a change or part file's name; None for any other file."""
     if name.startswith("round-") and name.endswith(".bin"):
         return int(name[6:12])
     return None
@@ -235,7 +263,8 @@ class _Stream:
 def train_stream(plan, stream):
     """Run stream ``stream``'s part of the job from where the job stands to its end.
     Returns a dict: ``train_seconds`` ((round, seconds) of each round this task trained
-    in: the reading and training), ``bytes`` (its change files' sizes), ``first_round``;
+    in: the reading and training, not the hot rows' exchanges), ``bytes`` (per round,
+    the sizes of its change files, its parts' included), ``first_round``;
     stream 0's also holds the final ``progress`` and ``syn0``, written with syn1 as
     the final checkpoint."""
     _leave_thread_pool()
@@ -256,7 +285,8 @@ def train_stream(plan, stream):
             _check_owner(plan)
             report, changes = None, no_changes(plan.dim)
             if stream in active_streams(progress):
-                report, changes = _train_round(plan, stream, replica, pool, alone)
+                report, changes = _train_round(plan, stream, replica, pool, alone,
+                                               before_hot=checkpoints.wait)
                 seconds.append((number, report["train_seconds"]))
             path = plan.changes_path(number, stream)
             _check_owner(plan)  # a stopped run's stream leaves no file in a new run's folder
@@ -270,7 +300,7 @@ def train_stream(plan, stream):
             reports[stream], found[stream] = report, changes
             checkpoints.settle()  # the merge changes the start weights it writes
             _merge_all(plan, replica, found)
-            sizes.append(written)
+            sizes.append(written + (report["hot_bytes"] if report else 0))
             replica["progress"] = advance(progress, reports)
             checkpoints.after_round(sum(_changes_bytes(c) for c in found))
     finally:
@@ -300,6 +330,7 @@ class _Checkpoints:
         self.state_bytes = replica["start0"].nbytes + replica["start1"].nbytes
         self.since_bytes, self.since_time = 0, time.monotonic()
         self.writing = None  # (thread, its round)
+        self.written = None  # the round of the last one, until its older files are spares
 
     def after_round(self, changed_bytes):
         """After a round's merge: start writing one when it is due."""
@@ -319,18 +350,17 @@ class _Checkpoints:
         """Wait for the one being written, then make the files before it spares: called
         once every stream has written its file of the checkpoint's round, so all are
         past them."""
-        round_number = self.wait()
-        if round_number is not None:
-            _remove_rounds_before(self.plan, round_number, keep_spares=True)
+        self.wait()
+        if self.written is not None:
+            _remove_rounds_before(self.plan, self.written, keep_spares=True)
+            self.written = None
 
     def wait(self):
-        """Wait for the one being written; returns its round (None when there is none)."""
-        if self.writing is None:
-            return None
-        thread, round_number = self.writing
-        thread.join()
-        self.writing = None
-        return round_number
+        """Wait for the one being written (before the start weights change)."""
+        if self.writing is not None:
+            thread, self.written = self.writing
+            thread.join()
+            self.writing = None
 
     def after_lone_round(self):
         if self.writes and time.monotonic() - self.since_time >= CHECKPOINT_SECONDS:
@@ -340,9 +370,11 @@ class _Checkpoints:
             self.since_time = time.monotonic()
 
 
-def _train_round(plan, stream, replica, pool, alone=False):
+def _train_round(plan, stream, replica, pool, alone=False, before_hot=None):
     """Train the stream's jobs up to :meth:`Plan.round_end` or to its epoch's end on the
-    replica's copy; returns (its report, its changes: none when it is ``alone``)."""
+    replica's copy, exchanging its hot rows between the round's parts when the plan
+    says so (``before_hot()`` is called before the first exchange changes the start
+    weights); returns (its report, its changes: none when it is ``alone``)."""
     progress = replica["progress"]
     epoch, cursor = progress["epoch"], progress["cursors"][stream]
     began = time.perf_counter()
@@ -376,14 +408,25 @@ def _train_round(plan, stream, replica, pool, alone=False):
             start, read, job_in_block = next_start, next_read, 0
     done = done or start >= source.size
     step = replica["step"]
-    if pool is None:  # in order: one stream is the single-threaded run
-        results = [step(*job) for job in planned]
-    else:  # the worker's threads share its replica, as the single-process trainer's do
-        results = list(pool.map(lambda job: step(*job), planned))
+    active = active_streams(progress)
+    hot = None
+    if not alone and plan.exchanges_hot(len(active)):
+        hot = _HotRows(plan, stream, replica, progress["round"], active, before_hot)
+    results = []
+    for part, jobs_of_part in enumerate(_parts(planned, plan.parts if hot else 1)):
+        if part:
+            hot.exchange(part)
+        if pool is None:  # in order: one stream is the single-threaded run
+            results += [step(*job) for job in jobs_of_part]
+        else:  # the worker's threads share its replica, as the single-process trainer's do
+            results += list(pool.map(lambda job: step(*job), jobs_of_part))
+    if hot is not None:
+        hot.exchange(plan.parts)
     report = {"cursor": Cursor(start, read, job_in_block, jobs, words_done, done),
               "words": trained, "loss_sum": float(sum(r[1] for r in results)),
               "pairs": int(sum(r[2] for r in results)),
-              "train_seconds": time.perf_counter() - began}
+              "train_seconds": time.perf_counter() - began - (hot.seconds if hot else 0.0),
+              "hot_bytes": hot.bytes if hot else 0}
     if alone:
         return report, no_changes(plan.dim)
     if plan.rule == "sum":  # the rows of syn0 a round can change: the words it read
@@ -393,6 +436,91 @@ def _train_round(plan, stream, replica, pool, alone=False):
         return report, _changes(replica, may_send_whole=True,
                                 read_rows=np.flatnonzero(seen).astype(np.int32))
     return report, _changes(replica)
+
+
+def _parts(planned, parts):
+    """The round's jobs (job ids first in each) cut into ``parts`` runs of about equal
+    words, each job in the part its middle word falls in (some parts may be empty)."""
+    words = np.array([int((job[0] >= 0).sum()) for job in planned], np.int64)
+    total = max(int(words.sum()), 1)
+    middle = np.cumsum(words) - words // 2
+    index = np.minimum(middle * parts // total, parts - 1)
+    return [[job for job, k in zip(planned, index) if k == part] for part in range(parts)]
+
+
+class _HotRows:
+    """The exchange of a round's hot rows (the first ``plan.hot_rows`` rows of syn0 and
+    syn1: the most frequent words, which every part of a round changes most) between
+    its parts, so the streams see each other's changes to them a part late instead
+    of a round late.
+
+    After part k (k = 1 .. parts - 1) each stream writes its copies' hot rows, P_k, to
+    a file; after part k + 1 (or at the round's end) it reads every active stream's
+    P_k and merges them into the start weights (S_k = S_(k-1) + the sum of P_k -
+    S_(k-1), the same bits in every stream, as :func:`merge_changes` does), then
+    moves its copies' hot rows to S_k plus its own changes since it wrote P_k. The
+    round's merge then finds every change of a hot row made before the last part in
+    the start weights, and the rest in the copies. A retried task keeps the P_k its
+    stream wrote before (with several threads, training again gives other bits),
+    so every stream merges the same ones."""
+
+    def __init__(self, plan, stream, replica, number, active, before_change=None):
+        self.plan, self.stream, self.replica = plan, stream, replica
+        self.number, self.active = number, active
+        self.before_change = before_change
+        self.rows = np.arange(min(plan.hot_rows, len(plan.counts)), dtype=np.int32)
+        self.sent = None  # this stream's last P_k: (syn0 rows, syn1 rows)
+        self.seconds, self.bytes = 0.0, 0
+
+    def exchange(self, part):
+        """After part ``part`` of the round (1 .. parts; parts: the round's end)."""
+        began = time.perf_counter()
+        if part >= 2:
+            self._merge(part - 1)
+        if part < self.plan.parts:
+            self._send(part)
+        self.seconds += time.perf_counter() - began
+
+    def _send(self, part):
+        path = self.plan.changes_path(self.number, self.stream, part)
+        try:  # a retried task's: the other streams may have merged it already
+            sent = read_changes(path)[1]
+            self.sent = (sent[1], sent[3])
+            return
+        except FileNotFoundError:
+            pass
+        h = len(self.rows)
+        self.sent = (self.replica["syn0"][:h].copy(), self.replica["syn1"][:h].copy())
+        self.bytes += write_changes(path, None, (self.rows, self.sent[0], self.rows,
+                                                 self.sent[1]), self.number, self.stream,
+                                    part=part)
+
+    def _merge(self, part):
+        found = _wait_for_files(self.plan, self.number, self.stream, self.active, part)[1]
+        found[self.stream] = (self.rows, self.sent[0], self.rows, self.sent[1])
+        if self.before_change is not None and part == 1:
+            self.before_change()
+        h = len(self.rows)
+        for index, (start, copy) in enumerate((("start0", "syn0"), ("start1", "syn1"))):
+            merge_changes(self.replica[start], [found[s][2 * index: 2 * index + 2]
+                                                for s in self.active])
+            rows = self.replica[copy][:h]
+            rows -= self.sent[index]  # its own changes since it sent them ...
+            rows += self.replica[start][:h]  # ... on the merged rows
+
+
+def _merge_parts(plan, replica, progress):
+    """Merge the hot rows of the parts of round ``progress["round"]`` into the start
+    weights and the copies (equal to them), as the streams did while it trained."""
+    active = active_streams(progress)
+    if not plan.exchanges_hot(len(active)):
+        return
+    for part in range(1, plan.parts):
+        found = [read_changes(plan.changes_path(progress["round"], s, part))[1]
+                 for s in active]
+        for index, (start, copy) in enumerate((("start0", "syn0"), ("start1", "syn1"))):
+            merge_changes(replica[start], [c[2 * index: 2 * index + 2] for c in found],
+                          plan.rule, replica[copy])
 
 
 def _rebuild(plan, stream):
@@ -420,6 +548,7 @@ def _rebuild(plan, stream):
                 if not all(os.path.exists(p) for p in paths):
                     break
                 loaded = [read_changes(p) for p in paths]
+                _merge_parts(plan, replica, progress)
                 _merge_all(plan, replica, [c for _, c in loaded])
                 progress = replica["progress"] = advance(progress, [r for r, _ in loaded])
             # the files merged were not spares yet: the checkpoint that frees them is not out
@@ -454,13 +583,20 @@ def _merge_all(plan, replica, changes):
 def _wait_for_round(plan, number, stream):
     """The other streams' (reports, changes) of round ``number`` (lists in stream order,
     None at ``stream``), read as their files appear."""
+    return _wait_for_files(plan, number, stream, range(len(plan.streams)))
+
+
+def _wait_for_files(plan, number, stream, streams, part=0):
+    """The (reports, changes) of the files of round ``number`` (and ``part``) of
+    ``streams`` but ``stream`` (lists over all the plan's streams, None elsewhere), read
+    as they appear."""
     n = len(plan.streams)
     reports, found = [None] * n, [None] * n
-    waiting = [s for s in range(n) if s != stream]
+    waiting = [s for s in streams if s != stream]
     last_arrival = checked = time.monotonic()
     while waiting:
         for s in list(waiting):
-            path = plan.changes_path(number, s)
+            path = plan.changes_path(number, s, part)
             if os.path.exists(path):
                 reports[s], found[s] = read_changes(path)
                 waiting.remove(s)
@@ -502,11 +638,11 @@ def _remove_rounds_before(plan, number, keep_spares=False):
     (without it, the spares go too)."""
     folder = plan.rounds_dir
     for name in os.listdir(folder):
-        found = round_of(name)
+        found = _file_round(name)
         older = found is not None and found < number
         path = os.path.join(folder, name)
         try:
-            if older and keep_spares:
+            if older and keep_spares and round_of(name) is not None:
                 os.replace(path, os.path.join(folder, f"{SPARE}{uuid.uuid4().hex}"))
             elif older or (name.startswith(SPARE) and not keep_spares):
                 os.remove(path)
@@ -616,16 +752,17 @@ def merge_changes(table, changes, rule="sum", copy=None):
     return union[:k]
 
 
-def write_changes(path, report, changes, round_number, stream, spares=None):
-    """Write stream ``stream``'s round ``round_number`` atomically: its report (None when
-    it did not train) and its (rows0, values0, rows1, values1), as .npy arrays one
+def write_changes(path, report, changes, round_number, stream, spares=None, part=0):
+    """Write stream ``stream``'s round ``round_number`` (or that ``part`` of it)
+    atomically: its report (None when it did not train, or for a part) and its (rows0,
+    values0, rows1, values1), as .npy arrays one
     after the other (no zip: its checksums cost more than the copy), over a spare
     file of the folder ``spares`` when there is one (its tail, past the arrays,
     stays). Returns the bytes written. The driver makes the directory: a stream
     left running after its job was stopped does not make it again."""
-    counters = np.zeros(11, np.int64)
+    counters = np.zeros(12, np.int64)
     figures = np.zeros(2, np.float64)
-    counters[9:] = (round_number, stream)  # a reader of a spare written over sees another
+    counters[9:] = (round_number, stream, part)  # a spare written over reads as another
     if report is not None:
         c = report["cursor"]
         counters[:9] = (1, c.start, c.read, c.job, c.jobs, c.words, c.done, report["words"],
@@ -692,8 +829,8 @@ def read_changes(path):
     except (OSError, ValueError, KeyError) as error:
         raise RoundsError(f"{path}: cannot read a stream's changes ({error})") from None
     counters, figures, *changes = arrays
-    if len(counters) != 11 or os.path.basename(path) != change_file_name(int(counters[9]),
-                                                                          int(counters[10])):
+    if len(counters) != 12 or os.path.basename(path) != change_file_name(
+            int(counters[9]), int(counters[10]), int(counters[11])):
         raise FileNotFoundError(path)
     report = None
     if counters[0]:
