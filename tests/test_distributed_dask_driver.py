@@ -177,3 +177,17 @@ def test_a_job_dask_gives_up_on_is_one_clear_error():
     with pytest.raises(ValueError):  # anything else is not Dask's verdict: left as it is
         with _stopped_jobs():
             raise ValueError("a bug")
+
+
+def test_a_local_cluster_is_used_once_all_its_workers_joined(monkeypatch):
+    with dask_driver.connect(workers=2, threads_per_worker=1) as client:
+        assert len(client.scheduler_info()["workers"]) == 2
+
+    def late(self, n_workers, timeout=None):
+        raise TimeoutError(f"{n_workers} workers not there")
+
+    monkeypatch.setattr(distributed.Client, "wait_for_workers", late)
+    with pytest.raises(InputError, match=r"^only \d of 2 local Dask workers started in "
+                                         r"120 s: ask for fewer --workers, or free memory$"):
+        with dask_driver.connect(workers=2, threads_per_worker=1):
+            pass

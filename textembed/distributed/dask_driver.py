@@ -25,6 +25,9 @@ def _dask():
     return distributed
 
 
+WORKER_START_SECONDS = 120.0
+
+
 @contextlib.contextmanager
 def connect(scheduler=None, workers=None, threads_per_worker=None):
     """A Dask client: of ``scheduler`` when given, else of a LocalCluster of ``workers``
@@ -47,6 +50,15 @@ def connect(scheduler=None, workers=None, threads_per_worker=None):
                                   processes=True, dashboard_address=None,
                                   silence_logs=logging.ERROR) as cluster, \
             distributed.Client(cluster) as client, _stopped_jobs():
+        # the cluster is up before all its workers have joined the scheduler: a job
+        # started then would share its work among fewer
+        try:
+            client.wait_for_workers(n, timeout=WORKER_START_SECONDS)
+        except TimeoutError:
+            started = len(client.scheduler_info()["workers"])
+            raise InputError(f"only {started} of {n} local Dask workers started in "
+                             f"{WORKER_START_SECONDS:.0f} s: ask for fewer --workers, or "
+                             "free memory") from None
         yield client
 
 
