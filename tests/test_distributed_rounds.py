@@ -435,3 +435,44 @@ def test_hot_rows_exchanged_inside_rounds_end_with_the_same_bits_after_a_retry(
     assert not np.array_equal(finals["plain"], finals["hot"])
     np.testing.assert_array_equal(finals["every"], finals["hot"])
     np.testing.assert_array_equal(finals["retried"], finals["hot"])
+
+
+def test_a_task_that_dies_after_writing_its_round_keeps_that_file(tmp_path, monkeypatch):
+    """The task started again takes the round's file its stream wrote (the other stream
+    may have merged it already) instead of writing it again, and the job ends with
+    the bits of one no task of which died."""
+    from textembed.distributed import rounds
+    from textembed.word2vec import training
+
+    import threading
+
+    monkeypatch.setattr(training, "_JOB_TOKENS", 2_000)
+    write, rebuild = rounds.write_changes, rounds._rebuild
+    finals = {}
+    for name in ("whole", "retried"):
+        (tmp_path / name).mkdir()
+        plan = _sample_plan(tmp_path / name, 2, budget=20_000, epochs=2)
+        plan = rounds.Plan(**{**plan.__dict__, "hot_rows": 100, "parts": 3})
+        writes, rebuilt = [], threading.Event()
+
+        def watching(plan, stream):
+            replica = rebuild(plan, stream)
+            if stream == 1 and (3, 1, 0) in writes:
+                rebuilt.set()
+            return replica
+
+        def dying(path, report, changes, number, stream, spares=None, part=0):
+            if name == "retried" and (number, stream, part) == (3, 0, 0):
+                assert rebuilt.wait(60)  # the retried task must train round 3 again
+            written = write(path, report, changes, number, stream, spares, part)
+            writes.append((number, stream, part))
+            if name == "retried" and (number, stream, part) == (3, 1, 0) \
+                    and writes.count((3, 1, 0)) == 1:
+                raise RuntimeError("killed")
+            return written
+
+        monkeypatch.setattr(rounds, "write_changes", dying)
+        monkeypatch.setattr(rounds, "_rebuild", watching)
+        finals[name] = _two_streams(plan)[0]["syn0"]
+        assert writes.count((3, 1, 0)) == 1 and writes.count((3, 1, 1)) == 1
+    np.testing.assert_array_equal(finals["retried"], finals["whole"])

@@ -283,15 +283,20 @@ def train_stream(plan, stream):
             progress = replica["progress"]
             number = progress["round"]
             _check_owner(plan)
-            report, changes = None, no_changes(plan.dim)
+            report, changes, hot_bytes = None, no_changes(plan.dim), 0
             if stream in active_streams(progress):
                 report, changes = _train_round(plan, stream, replica, pool, alone,
                                                before_hot=checkpoints.wait)
                 seconds.append((number, report["train_seconds"]))
+                hot_bytes = report["hot_bytes"]
             path = plan.changes_path(number, stream)
             _check_owner(plan)  # a stopped run's stream leaves no file in a new run's folder
-            written = write_changes(path, report, changes, number, stream,
-                                    spares=None if alone else plan.rounds_dir)
+            kept = None if alone else _written_before(path)
+            if kept is None:
+                written = write_changes(path, report, changes, number, stream,
+                                        spares=plan.rounds_dir if not alone else None)
+            else:  # a retried task's round: the others may have merged it already
+                (report, changes), written = kept, os.path.getsize(path)
             if alone:  # nothing to exchange: the file tells the driver the round is done
                 replica["progress"] = advance(progress, [report])
                 checkpoints.after_lone_round()
@@ -300,7 +305,7 @@ def train_stream(plan, stream):
             reports[stream], found[stream] = report, changes
             checkpoints.settle()  # the merge changes the start weights it writes
             _merge_all(plan, replica, found)
-            sizes.append(written + (report["hot_bytes"] if report else 0))
+            sizes.append(written + hot_bytes)
             replica["progress"] = advance(progress, reports)
             checkpoints.after_round(sum(_changes_bytes(c) for c in found))
     finally:
@@ -316,6 +321,16 @@ def train_stream(plan, stream):
         _remove_rounds_before(plan, replica["progress"]["round"] - 1)
         result.update(progress=replica["progress"], syn0=replica["start0"])
     return result
+
+
+def _written_before(path):
+    """(report, changes) of a change file an earlier task of its stream wrote; None when
+    there is none. With several threads a round trained again gives other bits, so a
+    retried task takes the file the other streams may have merged."""
+    try:
+        return read_changes(path)
+    except FileNotFoundError:
+        return None
 
 
 class _Checkpoints:
@@ -483,12 +498,10 @@ class _HotRows:
 
     def _send(self, part):
         path = self.plan.changes_path(self.number, self.stream, part)
-        try:  # a retried task's: the other streams may have merged it already
-            sent = read_changes(path)[1]
-            self.sent = (sent[1], sent[3])
+        kept = _written_before(path)
+        if kept is not None:
+            self.sent = (kept[1][1], kept[1][3])
             return
-        except FileNotFoundError:
-            pass
         h = len(self.rows)
         self.sent = (self.replica["syn0"][:h].copy(), self.replica["syn1"][:h].copy())
         self.bytes += write_changes(path, None, (self.rows, self.sent[0], self.rows,
