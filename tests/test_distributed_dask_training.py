@@ -1,6 +1,7 @@
 """distributed.dask_training on a LocalCluster of two worker processes: one stream is
 the single-threaded run bit for bit (also after a lost worker or a resume), two
 streams learn the sample's word families."""
+import json
 import os
 import signal
 import subprocess
@@ -130,6 +131,8 @@ def test_resume_after_the_client_process_is_killed_ends_as_the_whole_run(client,
     assert done.returncode == -signal.SIGKILL, done.stderr.decode()[-2000:]
     from textembed.distributed.rounds import read_state
     assert read_state(str(tmp_path / "state.bin"), weights=False)[0]["round"] > 0
+    saved = json.loads((tmp_path / "plan.json").read_text())  # the cut the resumed run keeps
+    assert saved["job_tokens"] is None and saved["parts"] == 1
     vectors = train_skipgram(client, [CORPUS], str(tmp_path), resume=True, **TWO)
     assert vectors.stats.stream_restarts == 2  # the killed client's streams, then these
     np.testing.assert_array_equal(vectors.vectors, two_streams.vectors)

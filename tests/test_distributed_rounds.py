@@ -354,15 +354,22 @@ def test_a_part_file_round_trips_and_is_not_counted_as_a_round(tmp_path):
 
 
 def test_a_round_is_cut_into_parts_of_about_equal_words_in_order():
-    from textembed.distributed.rounds import _parts, parts_per_round
+    from textembed.distributed.rounds import _parts, job_tokens_for, parts_per_round
+    from textembed.word2vec.training import split_jobs
 
     jobs = [(np.array([1] * n + [-1] * 3, np.int32), k) for k, n in
             enumerate([10, 10, 10, 10, 40, 10, 10])]
     cut = _parts(jobs, 4)
     assert [[k for _, k in part] for part in cut] == [[0, 1], [2, 3], [4], [5, 6]]
     assert [[k for _, k in part] for part in _parts(jobs, 1)] == [list(range(7))]
-    assert parts_per_round(300_000, 1) == 5 and parts_per_round(600_000, 1) == 9
-    assert parts_per_round(600_000, 8) == 1 and parts_per_round(10 ** 9, 1) == 16
+    assert parts_per_round(300_000, None, 1) == 5 and parts_per_round(600_000, None, 1) == 9
+    assert parts_per_round(10 ** 9, None, 1) == 16
+    # a worker of 8 threads trains jobs of an eighth: a wave of 8 spans one job of one
+    assert job_tokens_for(1) is None and job_tokens_for(8) == 8192 and job_tokens_for(64) == 4096
+    assert parts_per_round(600_000, 8192, 8) == 9 and parts_per_round(600_000, None, 8) == 1
+    block = np.tile(np.array([1, 2, 3, -1], np.int32), 1000)  # 4,000 tokens, 1,000 lines
+    assert [len(job) for job, _ in split_jobs(block, 1000)] == [1000] * 4
+    assert [words for _, words in split_jobs(block, 1000)] == [750] * 4
 
 
 def _two_streams(plan, fail_once=None):

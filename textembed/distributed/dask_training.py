@@ -91,6 +91,8 @@ def train_skipgram(client, input_urls, work_dir, dim=_SG["dim"], window=_SG["win
         paths = tuple(tuple(os.path.join(work_dir, n) for n in names)
                       for names in saved["streams"])
         stream_words, totals = tuple(saved["stream_words"]), saved["totals"]
+        # the jobs and parts the job's rounds were cut into, whatever the workers now
+        job_tokens, parts = saved.get("job_tokens"), saved.get("parts", 1)
         standing = _read_progress(state_path, len(paths))
         pruned = None  # the words below min_count are not kept in the checkpoint
     else:
@@ -112,10 +114,14 @@ def train_skipgram(client, input_urls, work_dir, dim=_SG["dim"], window=_SG["win
         stream_words = tuple(sum(shards[i].known for i in group) for group in groups)
         totals = {"tokens": merged.tokens, "lines": merged.lines,
                   "distinct": len(merged.words), "replaced": merged.replaced}
+        threads = _most_threads(client)
+        job_tokens = rounds.job_tokens_for(threads)
+        parts = rounds.parts_per_round(sync_words, job_tokens, threads)
         with atomic_output(plan_path) as out:
             json.dump({**settings, "words": words, "counts": counts.tolist(),
                        "streams": [[os.path.basename(p) for p in group] for group in paths],
-                       "stream_words": list(stream_words), "totals": totals}, out)
+                       "stream_words": list(stream_words), "totals": totals,
+                       "job_tokens": job_tokens, "parts": parts}, out)
         standing = rounds.start_progress(len(paths))
         rounds.write_state(state_path, standing, *initial_weights(len(words), dim, seed))
     exchange = _exchange_dir(client, work_dir, len(words) * dim * 8) if shared_memory else None
@@ -123,8 +129,7 @@ def train_skipgram(client, input_urls, work_dir, dim=_SG["dim"], window=_SG["win
                        dim=dim, window=window, negative=negative, sample=sample, alpha=alpha,
                        min_alpha=min_alpha, epochs=epochs, seed=seed, work_dir=work_dir,
                        budget=sync_words, exchange_dir=exchange, rule=settings["merge_rule"],
-                       hot_rows=rounds.HOT_ROWS,
-                       parts=rounds.parts_per_round(sync_words, _most_threads(client)))
+                       hot_rows=rounds.HOT_ROWS, parts=parts, job_tokens=job_tokens)
     if fresh:  # change files of an earlier job in this directory are not this one's
         _remove_rounds(plan.rounds_dir)
     os.makedirs(plan.rounds_dir, exist_ok=True)

@@ -63,6 +63,7 @@ PEER_TIMEOUT = 600.0  # seconds a stream waits for another's round before giving
 TUPLE_STREAMS = 16  # merges of up to this many streams' changes pass them as a tuple
 HOT_ROWS = 2000  # the most frequent words, whose rows are also exchanged inside a round
 MAX_PARTS = 16
+MIN_JOB_TOKENS = 4096
 
 
 class RoundsError(RuntimeError):
@@ -86,7 +87,8 @@ class Plan:
     stream (default: its worker's threads); ``hot_rows`` and ``parts``: with the
     sum rule, the first ``hot_rows`` rows of both matrices (the most frequent
     words) are also exchanged between the ``parts`` parts of every round (see
-    :class:`_HotRows`)."""
+    :class:`_HotRows`); ``job_tokens``: about the tokens of a job (None: the
+    single-process trainer's, see :func:`job_tokens_for`)."""
     key: str
     streams: tuple
     stream_words: tuple
@@ -106,6 +108,7 @@ class Plan:
     threads: int = None
     hot_rows: int = 0
     parts: int = 1
+    job_tokens: int = None
 
     @property
     def train_words(self):
@@ -152,11 +155,22 @@ class Plan:
         return self.rule == "sum" and self.hot_rows > 0 and self.parts > 1 and streams > 1
 
 
-def parts_per_round(budget, threads):
+def job_tokens_for(threads):
+    """The tokens of a job for streams of ``threads`` threads: the single-process
+    trainer's (None) for one, so that one stream is its run bit for bit; for more, as
+    many jobs as threads in the same span (at least :data:`MIN_JOB_TOKENS`), so the
+    waves of jobs in which a round's threads train leave them idle less at its end."""
+    if threads <= 1:
+        return None
+    return max(MIN_JOB_TOKENS, _JOB_TOKENS // threads)
+
+
+def parts_per_round(budget, job_tokens, threads):
     """The parts a round of ``budget`` words per stream is cut into, for hot rows: one
-    per wave of jobs, one job to each of the ``threads`` (at least 1, at most
-    :data:`MAX_PARTS`)."""
-    return int(min(max(1, round(budget / (_JOB_TOKENS * max(threads, 1)))), MAX_PARTS))
+    per wave of jobs of ``job_tokens`` (None: the trainer's), one to each of the
+    ``threads`` (at least 1, at most :data:`MAX_PARTS`)."""
+    wave = (job_tokens or _JOB_TOKENS) * max(threads, 1)
+    return int(min(max(1, round(budget / wave)), MAX_PARTS))
 
 
 def change_file_name(round_number, stream, part=0):
@@ -409,7 +423,7 @@ def _train_round(plan, stream, replica, pool, alone=False, before_hot=None):
             done = True
             break
         block, next_start, next_read = found
-        pieces = list(split_jobs(block))
+        pieces = list(split_jobs(block, plan.job_tokens))
         for job, words in pieces[job_in_block:]:
             if words_done >= end:
                 break

@@ -68,12 +68,14 @@ def _jobs(path, remap):
         yield from split_jobs(remap[block])
 
 
-def split_jobs(block):
+def split_jobs(block, job_tokens=None):
     """Yield (job ids int32, in-vocabulary words): ``block`` (final ids, -1 ending each
-    line) cut at the line ends nearest to every :data:`_JOB_TOKENS` tokens."""
+    line) cut at the line ends nearest to every ``job_tokens`` (default
+    :data:`_JOB_TOKENS`) tokens."""
+    job_tokens = job_tokens or _JOB_TOKENS
     ends = np.flatnonzero(block == LINE_END) + 1
     cuts = [0]
-    for target in range(_JOB_TOKENS, len(block), _JOB_TOKENS):
+    for target in range(job_tokens, len(block), job_tokens):
         k = np.searchsorted(ends, target)
         if k < len(ends) and ends[k] > cuts[-1] and ends[k] < len(block):
             cuts.append(int(ends[k]))
