@@ -37,8 +37,9 @@ from . import dask_driver, inputs, rounds
 # Measured with scripts/bench_distributed.py (2 workers, seeds 1-5, against one
 # process with 2 threads in the same run; WS353, SimLex-999, analogies; the share of
 # wall time synchronising):
-#   600k words, hot rows:    +0.000, -0.016, -0.008;  9.3% (an earlier run, whose one
-#                            process scored otherwise: -0.000, -0.020, -0.003; 9.1%)
+#   600k words, hot rows:    +0.002, -0.014, -0.001;  9.4% (the same two workers'
+#                            bits against two other runs of one process: +0.000,
+#                            -0.016, -0.008; 9.3% and -0.000, -0.020, -0.003; 9.1%)
 #   300k words, hot rows:    -0.006, -0.020, -0.002; 12.4%
 #   300k words, no hot rows: -0.011, -0.010, -0.011;  8.2%
 # Without hot rows, analogies lose about 0.01 at any round size from 60k to 350k words;
