@@ -357,11 +357,11 @@ def test_a_round_is_cut_into_parts_of_about_equal_words_in_order():
     from textembed.distributed.rounds import _parts, job_tokens_for, parts_per_round
     from textembed.word2vec.training import split_jobs
 
-    jobs = [(np.array([1] * n + [-1] * 3, np.int32), k) for k, n in
-            enumerate([10, 10, 10, 10, 40, 10, 10])]
-    cut = _parts(jobs, 4)
+    words = [10, 10, 10, 10, 40, 10, 10]
+    jobs = [(np.array([1] * n + [-1] * 3, np.int32), k) for k, n in enumerate(words)]
+    cut = _parts(jobs, words, 4)
     assert [[k for _, k in part] for part in cut] == [[0, 1], [2, 3], [4], [5, 6]]
-    assert [[k for _, k in part] for part in _parts(jobs, 1)] == [list(range(7))]
+    assert [[k for _, k in part] for part in _parts(jobs, words, 1)] == [list(range(7))]
     assert parts_per_round(300_000, None, 1) == 5 and parts_per_round(600_000, None, 1) == 9
     assert parts_per_round(10 ** 9, None, 1) == 16
     # a worker of 8 threads trains jobs of an eighth: a wave of 8 spans one job of one

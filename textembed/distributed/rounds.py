@@ -415,7 +415,7 @@ def _train_round(plan, stream, replica, pool, alone=False, before_hot=None):
 
     start, read, job_in_block = cursor.start, cursor.read, cursor.job
     jobs, words_done, trained = cursor.jobs, cursor.words, 0
-    done, planned = False, []
+    done, planned, planned_words = False, [], []
     end = plan.round_end(stream, words_done)
     while words_done < end:  # the round's jobs, with their rates and random streams
         found = source.block(start, read)
@@ -427,6 +427,7 @@ def _train_round(plan, stream, replica, pool, alone=False, before_hot=None):
         for job, words in pieces[job_in_block:]:
             if words_done >= end:
                 break
+            planned_words.append(words)
             planned.append((job, rate(words_done), rate(words_done + words), epoch,
                             (stream << _STREAM_SHIFT) + jobs))
             words_done += words
@@ -442,7 +443,8 @@ def _train_round(plan, stream, replica, pool, alone=False, before_hot=None):
     if not alone and plan.exchanges_hot(len(active)):
         hot = _HotRows(plan, stream, replica, progress["round"], active, before_hot)
     results = []
-    for part, jobs_of_part in enumerate(_parts(planned, plan.parts if hot else 1)):
+    for part, jobs_of_part in enumerate(_parts(planned, planned_words,
+                                               plan.parts if hot else 1)):
         if part:
             hot.exchange(part)
         if pool is None:  # in order: one stream is the single-threaded run
@@ -467,10 +469,11 @@ def _train_round(plan, stream, replica, pool, alone=False, before_hot=None):
     return report, _changes(replica)
 
 
-def _parts(planned, parts):
-    """The round's jobs (job ids first in each) cut into ``parts`` runs of about equal
-    words, each job in the part its middle word falls in (some parts may be empty)."""
-    words = np.array([int((job[0] >= 0).sum()) for job in planned], np.int64)
+def _parts(planned, words, parts):
+    """The round's jobs cut into ``parts`` runs of about equal words (``words``: each
+    job's in-vocabulary words), each job in the part its middle word falls in (some
+    parts may be empty)."""
+    words = np.asarray(words, np.int64)
     total = max(int(words.sum()), 1)
     middle = np.cumsum(words) - words // 2
     index = np.minimum(middle * parts // total, parts - 1)
@@ -543,11 +546,8 @@ def _merge_parts(plan, replica, progress):
     if not plan.exchanges_hot(len(active)):
         return
     for part in range(1, plan.parts):
-        found = [read_changes(plan.changes_path(progress["round"], s, part))[1]
-                 for s in active]
-        for index, (start, copy) in enumerate((("start0", "syn0"), ("start1", "syn1"))):
-            merge_changes(replica[start], [c[2 * index: 2 * index + 2] for c in found],
-                          plan.rule, replica[copy])
+        paths = [plan.changes_path(progress["round"], s, part) for s in active]
+        _merge_all(plan, replica, [read_changes(path)[1] for path in paths])
 
 
 def _rebuild(plan, stream):
