@@ -115,7 +115,7 @@ def train_skipgram(client, input_urls, work_dir, dim=_SG["dim"], window=_SG["win
         stream_words = tuple(sum(shards[i].known for i in group) for group in groups)
         totals = {"tokens": merged.tokens, "lines": merged.lines,
                   "distinct": len(merged.words), "replaced": merged.replaced}
-        threads = _most_threads(client)
+        threads = max(_worker_threads(client), default=1)
         job_tokens = rounds.job_tokens_for(threads)
         parts = rounds.parts_per_round(sync_words, job_tokens, threads)
         with atomic_output(plan_path) as out:
@@ -161,7 +161,7 @@ def train_skipgram(client, input_urls, work_dir, dim=_SG["dim"], window=_SG["win
         seconds=wall, encode_seconds=setup_seconds,
         words_per_second=totals["tokens"] * epochs / wall if wall > 0 else float("inf"),
         loss=losses[-1] if losses else float("nan"), epoch_losses=losses,
-        threads=_stream_threads(client, len(paths)),
+        threads=sum(_worker_threads(client)[:len(paths)]),
         seed=seed, replaced_bytes=totals["replaced"], streams=len(paths),
         rounds=standing["round"], sync_seconds=cost["sync"],
         sync_share=cost["sync"] / wall if wall > 0 else 0.0,
@@ -181,17 +181,11 @@ def _remove_rounds(folder):
     shutil.rmtree(trash, ignore_errors=True)
 
 
-def _most_threads(client):
-    """The most threads a worker has (a round's parts are waves of jobs on them)."""
-    workers = client.scheduler_info()["workers"].values()
-    return max([int(w.get("nthreads", 1)) for w in workers], default=1)
-
-
-def _stream_threads(client, n_streams):
-    """The threads the streams train with, in all: those of the workers they run on
-    (stream s on the s-th worker, as :func:`_run_rounds` places them)."""
+def _worker_threads(client):
+    """The threads of each worker, in address order (stream s runs on the s-th, as
+    :func:`_run_rounds` places them)."""
     workers = client.scheduler_info()["workers"]
-    return sum(int(workers[a].get("nthreads", 1)) for a in sorted(workers)[:n_streams])
+    return [int(workers[a].get("nthreads", 1)) for a in sorted(workers)]
 
 
 def _run_rounds(client, plan, on_round, bar):
